@@ -7,6 +7,15 @@
  * what Ref returns, its tags property and its generated-name rule, turned
  * into C and JSON values. No cloud access and no provider code runs here;
  * the registry is what `cairn validate` and `cairn check` need.
+ *
+ * The normalised schema (cairn_type.schema) is JSON, one node per value:
+ *   {"kind": "String"|"Integer"|"Double"|"Boolean"|"Json"|"PolicyDocument"|"Tags",
+ *    "required": bool, "enum": ["A", "B"] (Strings only, optional)}
+ *   {"kind": "List", "item": <node>, "set": bool, "required": bool}
+ *   {"kind": "Object", "properties": {"Name": <node>, ...}, "required": bool}
+ *   {"kind": "Map", "value": <node>, "required": bool}
+ * and the schema of a type's Properties is an Object node. The diff, the
+ * validator and the schema conformance test all read this form.
  */
 #ifndef CAIRN_TYPES_H
 #define CAIRN_TYPES_H
