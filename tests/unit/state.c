@@ -183,23 +183,42 @@ TEST(force_unlock_needs_the_right_id)
 
 TEST(lock_of_a_dead_process_is_stale)
 {
-	char *dir = scratch(), *path = cairn_xasprintf("%s/s.state.json", dir);
+	char *dir, *path, *lp, *text, host[256] = "";
 	cairn_lock *a = NULL;
 	pid_t child;
 	int status;
 
+	/* a process that has come and gone: its pid is free now */
 	child = fork();
-	if (child == 0) {
-		cairn_lock *l = NULL;
-		_exit(cairn_state_lock(&l, path, "apply") == 0 ? 0 : 1);
-	}
+	if (child == 0)
+		_exit(0);
 	CHECK(child > 0);
 	waitpid(child, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	dir = scratch();
+	path = cairn_xasprintf("%s/s.state.json", dir);
+	lp = cairn_state_lock_path(path);
+	gethostname(host, sizeof(host) - 1);
+	text = cairn_xasprintf("{\"id\": \"abc123\", \"holder\": \"ci@%s\", \"pid\": %ld, "
+			       "\"host\": \"%s\", \"time\": \"2026-01-01T00:00:00Z\", "
+			       "\"operation\": \"apply\"}",
+			       host, (long)child, host);
+	write_file(lp, text);
 	CHECK_INT(cairn_state_lock(&a, path, "apply"), CAIRN_ELOCKED);
 	CHECK_CONTAINS(cairn_error_last(), "no longer runs: the lock is stale");
-	CHECK_CONTAINS(cairn_error_last(), "cairn force-unlock ");
+	CHECK_CONTAINS(cairn_error_last(), "cairn force-unlock abc123 --state ");
 	CHECK_CONTAINS(cairn_error_last(), path);
+	/* another host's lock is never called stale */
+	free(text);
+	text = cairn_xasprintf("{\"id\": \"abc123\", \"pid\": %ld, \"host\": \"elsewhere.example\"}",
+			       (long)child);
+	write_file(lp, text);
+	CHECK_INT(cairn_state_lock(&a, path, "apply"), CAIRN_ELOCKED);
+	CHECK(strstr(cairn_error_last(), "stale") == NULL);
+	CHECK_INT(cairn_state_force_unlock(path, "abc123"), 0);
+	CHECK_INT(cairn_state_lock(&a, path, "apply"), 0);
+	CHECK_INT(cairn_state_unlock(a), 0);
+	free(text);
+	free(lp);
 	rm_rf(dir);
 	free(path);
 	free(dir);
