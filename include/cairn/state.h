@@ -45,6 +45,13 @@ typedef struct cairn_state cairn_state;
 /* ".cairn/<stack>.state.json", newly allocated. */
 char *cairn_state_default_path(const char *stack);
 
+/* Which state a command works on: state_flag (--state) when given, else
+ * the default path of stack when given, else the only state file in
+ * .cairn/. When there is none or more than one, CAIRN_ENOTFOUND or
+ * CAIRN_EINVALID with a message saying which flag to give. *out is a new
+ * allocation. */
+int cairn_state_resolve_path(const char *state_flag, const char *stack, char **out);
+
 /* Opens the state at path for stack. When the file does not exist the
  * state is new and empty (a fresh lineage, serial 0) and nothing is
  * written until the first save. When it exists it is read and checked: a

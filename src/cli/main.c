@@ -22,6 +22,8 @@ typedef struct command {
 
 static const command commands[] = {
 	{"version", cli_cmd_version, "print cairn's version"},
+	{"state", cli_cmd_state, "list, show or remove resources in a stack's state"},
+	{"force-unlock", cli_cmd_force_unlock, "break the lock of a state whose holder is gone"},
 	{NULL, NULL, NULL}
 };
 

@@ -22,6 +22,7 @@
  * This module owns the cairn_state (its document and path) and the
  * cairn_lock (its paths and id).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -48,6 +49,57 @@ struct cairn_lock {
 char *cairn_state_default_path(const char *stack)
 {
 	return cairn_xasprintf(".cairn/%s.state.json", stack);
+}
+
+int cairn_state_resolve_path(const char *state_flag, const char *stack, char **out)
+{
+	DIR *d;
+	struct dirent *e;
+	cairn_buf names = CAIRN_BUF_INIT;
+	char *found = NULL;
+	int n = 0;
+
+	*out = NULL;
+	if (state_flag && *state_flag) {
+		*out = cairn_xstrdup(state_flag);
+		return 0;
+	}
+	if (stack && *stack) {
+		*out = cairn_state_default_path(stack);
+		return 0;
+	}
+	d = opendir(".cairn");
+	if (d) {
+		while ((e = readdir(d)) != NULL) {
+			size_t len = strlen(e->d_name), sl = strlen(".state.json");
+			if (len <= sl || strcmp(e->d_name + len - sl, ".state.json") != 0)
+				continue;
+			n++;
+			cairn_buf_printf(&names, "%s%.*s", n > 1 ? ", " : "", (int)(len - sl),
+					 e->d_name);
+			if (!found)
+				found = cairn_xasprintf(".cairn/%s", e->d_name);
+		}
+		closedir(d);
+	}
+	if (n == 1) {
+		*out = found;
+		cairn_buf_dispose(&names);
+		return 0;
+	}
+	free(found);
+	if (n == 0) {
+		cairn_buf_dispose(&names);
+		return cairn_error_setc(CAIRN_ENOTFOUND,
+					"no state in .cairn/ of this directory; name one with "
+					"--stack-name NAME or --state PATH");
+	}
+	n = cairn_error_setc(CAIRN_EINVALID,
+			     ".cairn/ holds the states of several stacks (%s); choose one with "
+			     "--stack-name NAME or --state PATH",
+			     cairn_buf_cstr(&names));
+	cairn_buf_dispose(&names);
+	return n;
 }
 
 static void make_uuid(char out[37])
