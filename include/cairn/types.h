@@ -1,7 +1,7 @@
 /*
  * types.h: the registry of resource types cairn supports.
  *
- * Loaded from the provider modules lua/cairn/aws/*.lua (compiled into the
+ * Loaded from the provider modules lua/cairn/aws/<service>.lua (compiled into the
  * binary; see docs/internals/providers.md): the declarative part of each
  * type table, its property schema, create-only properties, attributes,
  * what Ref returns, its tags property and its generated-name rule, turned
