@@ -40,15 +40,18 @@ typedef struct cairn_change {
 	json_t *before; /* the live value (normalised for display), NULL when absent */
 	json_t *after;  /* the desired value, NULL when removed; may hold unknown markers */
 	int replaces;   /* 1 when this path is create-only: the change forces a replacement */
+	int immutable;  /* 1 when this path can never change (types.h "immutable"): plan
+			 * refuses the change */
 } cairn_change;
 
 typedef struct cairn_diff {
 	cairn_change *v; /* the changes, in schema order */
 	size_t n, cap;
 	int replace;     /* 1 when any change replaces */
+	int immutable;   /* 1 when any change is to an immutable path */
 } cairn_diff;
 
-#define CAIRN_DIFF_INIT {NULL, 0, 0, 0}
+#define CAIRN_DIFF_INIT {NULL, 0, 0, 0, 0}
 
 /* Compares desired with live for a resource of type t (whose schema and
  * create-only paths are used; t may be NULL for schema-less comparison).

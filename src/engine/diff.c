@@ -23,7 +23,8 @@
  * where the two sides still have the same shape; anything else is one
  * change of the whole value. A change replaces the resource when its path
  * (keys only, "/"-separated) is, or is inside, or contains a create-only
- * path of the type. Keys the last apply set and the template no longer
+ * path of the type (cairn_type_is_create_only); a change at an immutable
+ * path (a KMS key's KeySpec) is flagged, and plan refuses it. Keys the last apply set and the template no longer
  * sets are removals (after = absent) when live still has a value, except
  * at create-only paths (see plan.h).
  *
@@ -592,28 +593,20 @@ int cairn_diff_equal(const json_t *schema, const json_t *d, const json_t *l)
 
 /* ---- the walk ---------------------------------------------------------------- */
 
-/* 1 when a change at cpath ("A/B") touches a create-only path: equal, or
- * one inside the other. */
+/* 1 when a change at cpath ("A/B") touches a create-only path (types.c:
+ * equal, inside, or containing one). */
 static int forces_replace(const cairn_type *t, const char *cpath)
 {
-	size_t i, n = strlen(cpath);
-	if (!t)
-		return 0;
-	for (i = 0; i < t->ncreate_only; i++) {
-		const char *c = t->create_only[i];
-		size_t m = strlen(c);
-		if (m == n && memcmp(c, cpath, n) == 0)
-			return 1;
-		if (m < n && memcmp(c, cpath, m) == 0 && cpath[m] == '/')
-			return 1;
-		if (n < m && memcmp(c, cpath, n) == 0 && c[n] == '/')
-			return 1;
-	}
-	return 0;
+	return t && *cpath && cairn_type_is_create_only(t, cpath);
+}
+
+static int is_immutable(const cairn_type *t, const char *cpath)
+{
+	return t && *cpath && cairn_type_is_immutable(t, cpath);
 }
 
 static void add_change(cairn_diff *d, const char *path, json_t *before, json_t *after,
-		       int replaces)
+		       int replaces, int immutable)
 {
 	cairn_change *c;
 	if (d->n == d->cap) {
@@ -625,8 +618,11 @@ static void add_change(cairn_diff *d, const char *path, json_t *before, json_t *
 	c->before = before;
 	c->after = after;
 	c->replaces = replaces;
+	c->immutable = immutable;
 	if (replaces)
 		d->replace = 1;
+	if (immutable)
+		d->immutable = 1;
 }
 
 /* The value shown as "after": canonical where that helps the reader see
@@ -702,8 +698,8 @@ static void walk_value(walk *w, const json_t *schema, const json_t *d, const jso
 		/* removed from the template: a change only if live has a value
 		 * the last apply set, and never a replacement */
 		if (p && l && !json_is_null(l) && !is_empty_collection(l) &&
-		    !forces_replace(w->t, cpath))
-			add_change(w->d, path, cairn_diff_normalize(schema, l), NULL, 0);
+		    !forces_replace(w->t, cpath) && !is_immutable(w->t, cpath))
+			add_change(w->d, path, cairn_diff_normalize(schema, l), NULL, 0, 0);
 		return;
 	}
 	/* objects are walked even when equal: a key the last apply set may
@@ -737,7 +733,7 @@ static void walk_value(walk *w, const json_t *schema, const json_t *d, const jso
 		}
 	}
 	add_change(w->d, path, cairn_diff_normalize(schema, l), shown(schema, d),
-		   forces_replace(w->t, cpath));
+		   forces_replace(w->t, cpath), is_immutable(w->t, cpath));
 }
 
 void cairn_diff_properties(cairn_diff *d, const cairn_type *t, const json_t *desired,
@@ -760,7 +756,7 @@ void cairn_diff_all(cairn_diff *d, const json_t *desired)
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)desired, k, v)
-		add_change(d, k, NULL, json_deep_copy(v), 0);
+		add_change(d, k, NULL, json_deep_copy(v), 0, 0);
 }
 
 void cairn_diff_dispose(cairn_diff *d)

@@ -283,8 +283,51 @@ TEST(canonical_tags_and_documents)
 	json_decref(tags);
 }
 
+TEST(real_types_from_the_registry)
+{
+	cairn_types *types = NULL;
+	const cairn_type *b, *k;
+	cairn_diff d = CAIRN_DIFF_INIT;
+	json_t *desired, *live;
+
+	CHECK_INT(cairn_types_load(&types), 0);
+	if (!types)
+		return;
+	b = cairn_types_find(types, "AWS::S3::Bucket");
+	k = cairn_types_find(types, "AWS::KMS::Key");
+	CHECK(b && k);
+	desired = J("{\"BucketEncryption\": {\"ServerSideEncryptionConfiguration\": [{"
+		    "\"ServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"aws:kms\", "
+		    "\"KMSMasterKeyID\": \"arn:k2\"}, \"BucketKeyEnabled\": \"true\"}]}}");
+	live = J("{\"BucketName\": \"x\", \"BucketEncryption\": {\"ServerSideEncryptionConfiguration\": [{"
+		 "\"ServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"aws:kms\", "
+		 "\"KMSMasterKeyID\": \"arn:k1\"}, \"BucketKeyEnabled\": true}]}}");
+	cairn_diff_properties(&d, b, desired, live, NULL);
+	CHECK_INT(d.n, 1);
+	CHECK(!d.replace);
+	if (d.n == 1)
+		CHECK_STR(d.v[0].path, "BucketEncryption.ServerSideEncryptionConfiguration[0]."
+				       "ServerSideEncryptionByDefault.KMSMasterKeyID");
+	cairn_diff_dispose(&d);
+	json_decref(desired);
+	json_decref(live);
+
+	/* a KMS key's KeySpec can never change: flagged, not a replacement */
+	desired = J("{\"KeySpec\": \"RSA_2048\", \"EnableKeyRotation\": true}");
+	live = J("{\"KeySpec\": \"SYMMETRIC_DEFAULT\", \"EnableKeyRotation\": \"true\"}");
+	cairn_diff_properties(&d, k, desired, live, NULL);
+	CHECK_INT(d.n, 1);
+	CHECK(d.immutable);
+	CHECK(!d.replace);
+	cairn_diff_dispose(&d);
+	json_decref(desired);
+	json_decref(live);
+	cairn_types_free(types);
+}
+
 int main(void)
 {
+	RUN(real_types_from_the_registry);
 	RUN(scalars_coerce_like_cloudformation);
 	RUN(objects_compare_only_what_the_template_sets);
 	RUN(tags_are_a_set_without_aws_and_cairn_keys);

@@ -20,6 +20,7 @@ static void add(cairn_diff *d, const char *path, json_t *before, json_t *after, 
 	d->v[d->n].before = before;
 	d->v[d->n].after = after;
 	d->v[d->n].replaces = replaces;
+	d->v[d->n].immutable = 0;
 	d->replace |= replaces;
 	d->n++;
 }
