@@ -65,8 +65,8 @@ int cairn_engine_supports(cairn_engine *e, const char *type, const char *fn);
  *   {"status": "error", "error": "<message naming the operation and code>"}
  * Deposed objects are not read. Returns 0 even when some reads failed
  * (their status says so); an error only when the reads could not run. */
-int cairn_engine_refresh(cairn_engine *e, const cairn_stack *s, const cairn_state *st,
-			 const char *const *ids, json_t **out);
+int cairn_engine_refresh(cairn_engine *e, const cairn_state *st, const char *const *ids,
+			 json_t **out);
 
 /* The first "error" entry of a refresh result as the error message
  * (CAIRN_EAWS), or 0 when there is none. */
@@ -75,10 +75,25 @@ int cairn_engine_refresh_check(const json_t *refresh);
 /* ---- evaluation against the state ---------------------------------------- */
 
 /* An env (stack.h) answering Ref and Fn::GetAtt from the state's records
- * (id, or the attribute the type's Ref returns; attributes) and
- * Fn::ImportValue from the exports of the states in state_dir. Valid while
- * s and st live. */
-void cairn_engine_state_env(cairn_eval_env *env, const cairn_stack *s, const cairn_state *st);
+ * (the physical id, or the attribute the type's Ref returns; attributes):
+ * what apply evaluates dependents with as their dependencies finish, and
+ * what drift evaluates the template with. Only records with status
+ * "created" answer. Fn::ImportValue reads the "outputs" of the other
+ * states in the directory of st's file. Initialise with
+ * cairn_engine_state_env_init; pass &se->env; valid while s and st live. */
+typedef struct cairn_state_env {
+	cairn_eval_env env;        /* what cairn_stack_eval takes */
+	const cairn_stack *s;      /* for the types of resources */
+	const cairn_state *st;     /* the records */
+} cairn_state_env;
+
+void cairn_engine_state_env_init(cairn_state_env *se, const cairn_stack *s, const cairn_state *st);
+
+/* The exported output named export_name in the states (*.state.json) of
+ * dir, other than the one at except_path (may be NULL): a new reference,
+ * or NULL when no state exports it. */
+json_t *cairn_engine_import_value(const char *dir, const char *except_path,
+				  const char *export_name);
 
 /* ---- apply ----------------------------------------------------------------- */
 

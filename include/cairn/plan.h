@@ -119,6 +119,8 @@ typedef struct cairn_planned {
 	int sensitive;      /* some value shown involves a NoEcho parameter */
 	char *reason;       /* why, when it is not just the diff: "deleted outside cairn",
 			     * "removed from the template", ...; or NULL */
+	json_t *live;       /* the live properties the refresh read, or NULL: what an update
+			     * is given as `old`, so a change made out of band is corrected */
 } cairn_planned;
 
 typedef struct cairn_plan {

@@ -86,6 +86,7 @@ static void planned_dispose(cairn_planned *e)
 	free(e->type);
 	free(e->id);
 	free(e->reason);
+	json_decref(e->live);
 	cairn_diff_dispose(&e->diff);
 }
 
@@ -589,6 +590,13 @@ int cairn_plan_save(const cairn_plan *p, const char *path)
 	/* the raw outputs (with "before" and "change"), for display at apply */
 	json_object_set(doc, "outputs_detail", p->outputs);
 	json_object_set(doc, "noecho", p->noecho ? p->noecho : json_array());
+	{
+		json_t *live = json_array();
+		for (i = 0; i < p->n; i++)
+			json_array_append_new(live, p->v[i].live ? json_incref(p->v[i].live)
+								 : json_null());
+		json_object_set_new(doc, "live", live);
+	}
 	text = json_dumps(doc, JSON_INDENT(2));
 	json_decref(doc);
 	rc = cairn_file_write_atomic(path, text, strlen(text), 0600);
@@ -721,9 +729,12 @@ int cairn_plan_load(cairn_plan **out, const char *path)
 	rcs = json_object_get(plan, "resource_changes");
 	p->v = cairn_xcalloc(json_array_size(rcs) + 1, sizeof(*p->v));
 	for (i = 0; i < json_array_size(rcs); i++) {
+		json_t *live = json_array_get(json_object_get(doc, "live"), i);
 		rc = entry_from_json(&p->v[p->n], json_array_get(rcs, i), path);
 		if (rc < 0)
 			break;
+		if (json_is_object(live))
+			p->v[p->n].live = json_incref(live);
 		p->n++;
 	}
 	json_decref(doc);
