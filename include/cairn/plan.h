@@ -146,6 +146,8 @@ typedef struct cairn_plan {
 typedef struct cairn_plan_options {
 	const char *const *targets; /* --target ids, NULL-terminated, or NULL for all */
 	int destroy;                /* plan the destruction of everything in the state */
+	const char *region;         /* recorded in a saved plan */
+	const char *account;        /* recorded in a saved plan */
 } cairn_plan_options;
 
 /* Makes the plan for stack s (loaded with the region and account it will

@@ -59,6 +59,8 @@ const char *cli_reset(void);
 
 /* The commands. */
 int cli_cmd_version(int argc, char **argv);
+int cli_cmd_validate(int argc, char **argv);
+int cli_cmd_graph(int argc, char **argv);
 int cli_cmd_state(int argc, char **argv);
 int cli_cmd_force_unlock(int argc, char **argv);
 

@@ -21,6 +21,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+	{"validate", cli_cmd_validate, "check a stack template and report every error"},
+	{"graph", cli_cmd_graph, "print a stack's dependency graph (Graphviz DOT or JSON)"},
 	{"version", cli_cmd_version, "print cairn's version"},
 	{"state", cli_cmd_state, "list, show or remove resources in a stack's state"},
 	{"force-unlock", cli_cmd_force_unlock, "break the lock of a state whose holder is gone"},

@@ -60,7 +60,7 @@ typedef struct tpl_param {
  * apply (it depends on the account id or region when they are unknown). */
 enum { TPL_FALSE = 0, TPL_TRUE = 1, TPL_UNKNOWN = -1 };
 
-/* One export read from another stack's state, for Fn::ImportValue. */
+/* The stack (stack.h); every pass of the load fills part of it. */
 struct cairn_stack {
 	char *name;                /* the stack name */
 	cairn_template *tpl;       /* the template (owned) */
@@ -131,11 +131,12 @@ void tpl_graph_order(cairn_stack *st, cairn_diags *diags);
 int tpl_condition_value(const cairn_stack *st, const char *name);
 
 /* Evaluates value like cairn_stack_eval. When diags is not NULL an error
- * is added there (with its position) instead of only being set as the
- * error message; lenient_imports makes an export that no state has an
- * unknown value instead of an error (for validate). */
+ * is also added there (with its position); lenient_imports makes an
+ * export that no state has an unknown value instead of an error (for
+ * validate); prefix starts every message ("Bucket (AWS::S3::Bucket): "),
+ * or is NULL. */
 int tpl_eval(const cairn_stack *st, const json_t *value, const cairn_eval_env *env,
-	     int lenient_imports, cairn_diags *diags, json_t **out);
+	     int lenient_imports, cairn_diags *diags, const char *prefix, json_t **out);
 
 /* Reads the exports of every <stack>.state.json in st->state_dir. */
 void tpl_read_exports(cairn_stack *st, cairn_diags *diags);
