@@ -78,8 +78,9 @@ int cairn_engine_refresh_check(const json_t *refresh);
  * (the physical id, or the attribute the type's Ref returns; attributes):
  * what apply evaluates dependents with as their dependencies finish, and
  * what drift evaluates the template with. Only records with status
- * "created" answer. Fn::ImportValue reads the "outputs" of the other
- * states in the directory of st's file. Initialise with
+ * "created" answer. (Fn::ImportValue is answered by the stack itself, from
+ * the states in its state_dir: load the stack with state_dir = the
+ * directory of st's file.) Initialise with
  * cairn_engine_state_env_init; pass &se->env; valid while s and st live. */
 typedef struct cairn_state_env {
 	cairn_eval_env env;        /* what cairn_stack_eval takes */
@@ -88,12 +89,6 @@ typedef struct cairn_state_env {
 } cairn_state_env;
 
 void cairn_engine_state_env_init(cairn_state_env *se, const cairn_stack *s, const cairn_state *st);
-
-/* The exported output named export_name in the states (*.state.json) of
- * dir, other than the one at except_path (may be NULL): a new reference,
- * or NULL when no state exports it. */
-json_t *cairn_engine_import_value(const char *dir, const char *except_path,
-				  const char *export_name);
 
 /* ---- apply ----------------------------------------------------------------- */
 

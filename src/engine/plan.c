@@ -31,38 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cairn/engine.h"
 #include "cairn/plan.h"
 #include "cairn/stack.h"
 #include "cairn/state.h"
+#include "cairn/types.h"
 
 #define PLAN_FILE_MAGIC "cairn-saved-plan"
-
-/* Unknown markers (stack.h), tested here without the stack module. */
-static int is_unknown(const json_t *v)
-{
-	return json_is_object(v) && json_object_size(v) == 1 &&
-	       json_object_get(v, CAIRN_UNKNOWN_KEY) != NULL;
-}
-
-static int has_unknown(const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	if (is_unknown(v))
-		return 1;
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, x) {
-			if (has_unknown(x))
-				return 1;
-		}
-	} else if (json_is_array(v)) {
-		for (i = 0; i < json_array_size(v); i++)
-			if (has_unknown(json_array_get(v, i)))
-				return 1;
-	}
-	return 0;
-}
 
 static const char *action_names[] = {"no-op", "create", "update", "replace", "delete"};
 
@@ -252,7 +227,7 @@ static json_t *displayable(const json_t *v)
 	const char *k;
 	json_t *x, *o;
 	size_t i;
-	if (is_unknown(v))
+	if (cairn_is_unknown(v))
 		return json_string("(known after apply)");
 	if (json_is_object(v)) {
 		o = json_object();
@@ -280,7 +255,7 @@ static void put_value(const printer *o, const json_t *v, int indent)
 		fputs("(absent)", o->f);
 		return;
 	}
-	if (is_unknown(v)) {
+	if (cairn_is_unknown(v)) {
 		fputs("(known after apply)", o->f);
 		return;
 	}
@@ -533,7 +508,7 @@ json_t *cairn_plan_to_json(const cairn_plan *p)
 		v = json_object_get(x, "value");
 		json_object_set_new(outs, k,
 				    json_pack("{s:O, s:b, s:s}", "value", v ? v : json_null(), "known",
-					      v && !has_unknown(v), "action",
+					      v && !cairn_has_unknown(v), "action",
 					      json_string_value(json_object_get(x, "change"))
 						      ? json_string_value(json_object_get(x, "change"))
 						      : "no-op"));
@@ -776,5 +751,545 @@ int cairn_plan_check_fresh(const cairn_plan *p, const cairn_state *st, const cha
 					"of %s, which is now at serial %lld (another apply ran "
 					"since); run cairn plan -out again",
 					p->serial, cairn_state_path(st), serial);
+	return 0;
+}
+
+/* ---- making a plan ----------------------------------------------------------- */
+
+/* What the plan knows while it decides, resource by resource in
+ * dependency order: a resource being created or replaced has unknown Ref
+ * and attributes; any other answers from what the refresh read, else from
+ * the state. */
+typedef struct plan_env {
+	cairn_eval_env env;       /* handed to cairn_stack_eval */
+	const cairn_stack *s;
+	const cairn_state *st;
+	const json_t *live;       /* the refresh result */
+	json_t *decided;          /* logical id -> action (integer) so far */
+	cairn_state_env senv;     /* state lookups */
+} plan_env;
+
+static int new_value_unknown(const plan_env *pe, const char *logical_id)
+{
+	json_t *a = json_object_get(pe->decided, logical_id);
+	return a && (json_integer_value(a) == CAIRN_ACTION_CREATE ||
+		     json_integer_value(a) == CAIRN_ACTION_REPLACE);
+}
+
+/* The refresh entry of a resource when it was found live, else NULL. */
+static const json_t *found_live(const plan_env *pe, const char *logical_id)
+{
+	const json_t *lv = json_object_get(pe->live, logical_id);
+	const char *status = json_string_value(json_object_get(lv, "status"));
+	return status && strcmp(status, "found") == 0 ? lv : NULL;
+}
+
+static int gone_live(const plan_env *pe, const char *logical_id)
+{
+	const json_t *lv = json_object_get(pe->live, logical_id);
+	const char *status = json_string_value(json_object_get(lv, "status"));
+	return status && (strcmp(status, "gone") == 0 || strcmp(status, "absent") == 0);
+}
+
+/* A JSON string's value, or dflt. */
+static const char *jstr(const json_t *v, const char *dflt)
+{
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static int str_in_array(const json_t *arr, const char *s)
+{
+	size_t i;
+	for (i = 0; i < json_array_size(arr); i++)
+		if (json_is_string(json_array_get(arr, i)) &&
+		    strcmp(json_string_value(json_array_get(arr, i)), s) == 0)
+			return 1;
+	return 0;
+}
+
+static json_t *plan_getatt(void *ud, const char *logical_id, const char *attribute)
+{
+	plan_env *pe = ud;
+	const json_t *lv;
+	json_t *v;
+	if (new_value_unknown(pe, logical_id) || gone_live(pe, logical_id))
+		return NULL;
+	lv = found_live(pe, logical_id);
+	v = lv ? json_object_get(json_object_get(lv, "attributes"), attribute) : NULL;
+	if (v)
+		return json_incref(v);
+	return pe->senv.env.getatt(&pe->senv, logical_id, attribute);
+}
+
+static json_t *plan_ref(void *ud, const char *logical_id)
+{
+	plan_env *pe = ud;
+	const json_t *lv;
+	const cairn_resource *r;
+	if (new_value_unknown(pe, logical_id) || gone_live(pe, logical_id))
+		return NULL;
+	lv = found_live(pe, logical_id);
+	r = cairn_stack_find(pe->s, logical_id);
+	if (lv) {
+		if (r && r->t && r->t->ref) {
+			json_t *v = json_object_get(json_object_get(lv, "attributes"), r->t->ref);
+			if (v)
+				return json_incref(v);
+		} else if (json_object_get(lv, "id")) {
+			return json_incref(json_object_get(lv, "id"));
+		}
+	}
+	return pe->senv.env.ref(&pe->senv, logical_id);
+}
+
+static cairn_planned *push_entry(cairn_plan *p, size_t *cap, const char *logical_id,
+				 const char *type, cairn_action a)
+{
+	cairn_planned *e;
+	if (p->n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		p->v = cairn_xrealloc(p->v, *cap * sizeof(*p->v));
+	}
+	e = &p->v[p->n++];
+	memset(e, 0, sizeof(*e));
+	e->logical_id = cairn_xstrdup(logical_id);
+	e->type = cairn_xstrdup(type ? type : "?");
+	e->action = a;
+	return e;
+}
+
+/* The targets and everything they depend on (template), or, for destroy,
+ * everything that depends on them (state). NULL-terminated; NULL when no
+ * targets. */
+static int target_closure(const cairn_stack *s, const cairn_state *st, const char *const *targets,
+			  int destroy, json_t **out)
+{
+	json_t *set = json_object();
+	const char *const *t;
+	int changed = 1;
+
+	*out = NULL;
+	for (t = targets; *t; t++) {
+		if (!cairn_stack_find(s, *t) && !cairn_state_resource(st, *t)) {
+			json_decref(set);
+			return cairn_error_setc(CAIRN_EINVALID,
+						"--target %s: there is no resource %s in the "
+						"template or the state",
+						*t, *t);
+		}
+		json_object_set_new(set, *t, json_true());
+	}
+	while (changed) {
+		changed = 0;
+		if (!destroy) {
+			size_t i, k;
+			for (i = 0; i < cairn_stack_count(s); i++) {
+				const cairn_resource *r = cairn_stack_at(s, i);
+				if (!json_object_get(set, r->logical_id))
+					continue;
+				for (k = 0; k < r->ndepends; k++)
+					if (!json_object_get(set, r->depends[k])) {
+						json_object_set_new(set, r->depends[k], json_true());
+						changed = 1;
+					}
+			}
+		} else {
+			const char *id;
+			json_t *rec;
+			json_object_foreach(cairn_state_resources(st), id, rec) {
+				json_t *deps = json_object_get(rec, "depends_on");
+				size_t k;
+				if (json_object_get(set, id))
+					continue;
+				for (k = 0; k < json_array_size(deps); k++)
+					if (json_object_get(set, json_string_value(
+									 json_array_get(deps, k)))) {
+						json_object_set_new(set, id, json_true());
+						changed = 1;
+						break;
+					}
+			}
+		}
+	}
+	*out = set;
+	return 0;
+}
+
+/* The NoEcho parameter values, as strings. */
+static json_t *noecho_values(const cairn_stack *s)
+{
+	json_t *out = json_array(), *v;
+	const char *k;
+	json_object_foreach((json_t *)cairn_stack_params(s), k, v) {
+		if (!cairn_stack_param_noecho(s, k))
+			continue;
+		if (json_is_string(v))
+			json_array_append(out, v);
+		else {
+			char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (t)
+				json_array_append_new(out, json_string(t));
+			free(t);
+		}
+	}
+	return out;
+}
+
+static json_t *generated_name_marker(const char *prop)
+{
+	return json_pack("{s:{s:s}}", CAIRN_UNKNOWN_KEY, "Cairn::GeneratedName", prop);
+}
+
+/* Decides one resource of the template. */
+static int plan_resource(cairn_plan *p, size_t *cap, plan_env *pe, const cairn_resource *r)
+{
+	const cairn_type *t = r->t;
+	json_t *rec = cairn_state_resource(pe->st, r->logical_id);
+	const json_t *lv = json_object_get(pe->live, r->logical_id);
+	const char *status = json_string_value(json_object_get(lv, "status"));
+	const char *rstatus = json_string_value(json_object_get(rec, "status"));
+	json_t *desired = NULL;
+	cairn_planned *e;
+	int gen, rc = 0;
+	const char *np = t ? t->name_property : NULL;
+
+	if (cairn_stack_eval_properties(pe->s, r, &pe->env, &desired) < 0)
+		return cairn_error_setc(CAIRN_EINVALID, "%s (%s): %s", r->logical_id, r->type,
+					cairn_error_last());
+	gen = np && !json_object_get(r->properties, np);
+	e = push_entry(p, cap, r->logical_id, r->type, CAIRN_ACTION_NOOP);
+
+	if (!rec) {
+		e->action = CAIRN_ACTION_CREATE;
+	} else if (rstatus && strcmp(rstatus, "pending") == 0) {
+		if (status && strcmp(status, "found") == 0) {
+			e->adopt = 1;
+			e->id = cairn_xstrdup(json_string_value(json_object_get(lv, "id")));
+			e->live = json_incref(json_object_get(lv, "properties"));
+		} else {
+			e->action = CAIRN_ACTION_CREATE;
+			e->reason = cairn_xstrdup("an interrupted create is made again: nothing it "
+						  "made was found in AWS");
+		}
+	} else if (strcmp(jstr(json_object_get(rec, "type"), ""), r->type) != 0) {
+		e->action = CAIRN_ACTION_REPLACE;
+		e->id = cairn_xstrdup(jstr(json_object_get(rec, "id"), "?"));
+		e->reason = cairn_xasprintf("the type changed from %s",
+					    json_string_value(json_object_get(rec, "type")));
+	} else if (status && (strcmp(status, "gone") == 0 || strcmp(status, "absent") == 0)) {
+		e->action = CAIRN_ACTION_CREATE;
+		e->reason = cairn_xstrdup("it was deleted outside cairn");
+	} else {
+		e->id = cairn_xstrdup(jstr(json_object_get(rec, "id"), "?"));
+		if (status && strcmp(status, "found") == 0)
+			e->live = json_incref(json_object_get(lv, "properties"));
+	}
+
+	/* the generated name: kept when the resource stays, new otherwise */
+	if (gen && e->action == CAIRN_ACTION_CREATE) {
+		const char *pname = rstatus && strcmp(rstatus, "pending") == 0
+					    ? json_string_value(json_object_get(
+						      json_object_get(rec, "pending"), "name"))
+					    : NULL;
+		json_object_set_new(desired, np,
+				    pname ? json_string(pname) : generated_name_marker(np));
+	} else if (gen) {
+		json_t *old = e->live ? json_object_get(e->live, np) : NULL;
+		if (!old)
+			old = json_object_get(json_object_get(rec, "properties"), np);
+		if (!old)
+			old = json_object_get(json_object_get(rec, "pending"), "name");
+		if (old)
+			json_object_set(desired, np, old);
+	}
+
+	if (e->action == CAIRN_ACTION_NOOP) {
+		/* compare with live, or, when the type cannot be read, with what
+		 * was applied */
+		const json_t *against = e->live ? e->live : json_object_get(rec, "properties");
+		cairn_diff_properties(&e->diff, t, desired, against,
+				      e->adopt ? NULL : json_object_get(rec, "properties"));
+		if (e->diff.immutable) {
+			size_t i;
+			for (i = 0; i < e->diff.n && !e->diff.v[i].immutable; i++)
+				;
+			rc = cairn_error_setc(CAIRN_EINVALID,
+					      "%s (%s): %s cannot change once the resource exists "
+					      "(CloudFormation refuses it too); keep the old value, or "
+					      "give the new resource another logical id",
+					      r->logical_id, r->type,
+					      i < e->diff.n ? e->diff.v[i].path : "a property");
+			goto done;
+		}
+		if (e->diff.replace)
+			e->action = CAIRN_ACTION_REPLACE;
+		else if (e->diff.n > 0)
+			e->action = CAIRN_ACTION_UPDATE;
+		if (status && strcmp(status, "not_checked") == 0 && e->action != CAIRN_ACTION_NOOP)
+			e->reason = cairn_xstrdup("compared with the values last applied: cairn "
+						  "cannot read this type");
+	} else {
+		cairn_diff_all(&e->diff, desired);
+	}
+
+	if (e->action == CAIRN_ACTION_REPLACE) {
+		e->retain = r->update_replace_policy == CAIRN_POLICY_RETAIN;
+		if (gen) {
+			/* a new name will be generated: say so */
+			size_t i;
+			json_t *old = json_object_get(desired, np);
+			int shown = 0;
+			for (i = 0; i < e->diff.n; i++)
+				if (strcmp(e->diff.v[i].path, np) == 0)
+					shown = 1;
+			if (!shown && e->diff.n < (size_t)-1) {
+				cairn_diff extra = CAIRN_DIFF_INIT;
+				json_t *d = json_object(), *l = json_object();
+				json_object_set_new(d, np, generated_name_marker(np));
+				if (old)
+					json_object_set(l, np, old);
+				cairn_diff_properties(&extra, NULL, d, l, NULL);
+				for (i = 0; i < extra.n; i++) {
+					if (e->diff.n == e->diff.cap) {
+						e->diff.cap = e->diff.cap ? 2 * e->diff.cap : 8;
+						e->diff.v = cairn_xrealloc(e->diff.v,
+									   e->diff.cap * sizeof(*e->diff.v));
+					}
+					e->diff.v[e->diff.n++] = extra.v[i];
+				}
+				free(extra.v);
+				json_decref(d);
+				json_decref(l);
+			}
+		} else if (np) {
+			/* the template fixes the name: when it stays the same, the old
+			 * one must go before the new one can be made */
+			json_t *oldname = e->live ? json_object_get(e->live, np) : NULL;
+			if (!oldname)
+				oldname = json_object_get(json_object_get(rec, "properties"), np);
+			e->delete_first = oldname && json_equal(oldname, json_object_get(desired, np));
+		}
+	}
+	json_object_set_new(pe->decided, r->logical_id, json_integer(e->action));
+done:
+	json_decref(desired);
+	return rc;
+}
+
+/* Appends the deletes: resources of the state not (or no longer) in the
+ * template, and deposed objects; dependents before what they depend on. */
+static void plan_deletes(cairn_plan *p, size_t *cap, const plan_env *pe, const json_t *targets,
+			 int destroy)
+{
+	json_t *res = cairn_state_resources(pe->st), *rec, *todo = json_object();
+	const char *id;
+	int progress = 1;
+
+	json_object_foreach(res, id, rec) {
+		const cairn_resource *r = cairn_stack_find(pe->s, id);
+		json_t *dep = json_object_get(rec, "deposed");
+		size_t k;
+		for (k = 0; k < json_array_size(dep); k++) {
+			json_t *d = json_array_get(dep, k);
+			const char *type = json_string_value(json_object_get(d, "type"));
+			cairn_planned *e;
+			if (targets && !json_object_get(targets, id))
+				continue;
+			e = push_entry(p, cap, id,
+				       type ? type : json_string_value(json_object_get(rec, "type")),
+				       CAIRN_ACTION_DELETE);
+			e->deposed = 1;
+			e->id = cairn_xstrdup(jstr(json_object_get(d, "id"), "?"));
+			e->retain = json_is_true(json_object_get(d, "retain"));
+			e->reason = cairn_xstrdup("the old object of a replacement that an earlier "
+						  "apply did not finish");
+		}
+		if (!destroy && r && r->enabled)
+			continue;
+		if (targets && !json_object_get(targets, id))
+			continue;
+		json_object_set_new(todo, id, json_true());
+	}
+	/* dependents first: take those on which nothing left in todo depends */
+	while (json_object_size(todo) > 0 && progress) {
+		void *iter;
+		progress = 0;
+		for (iter = json_object_iter(todo); iter;
+		     iter = json_object_iter_next(todo, iter)) {
+			const char *cand = json_object_iter_key(iter);
+			const char *other;
+			json_t *orec, *unused;
+			int needed = 0;
+			(void)unused;
+			json_object_foreach(todo, other, unused) {
+				orec = json_object_get(res, other);
+				if (strcmp(other, cand) != 0 &&
+				    str_in_array(json_object_get(orec, "depends_on"), cand))
+					needed = 1;
+			}
+			if (needed)
+				continue;
+			{
+				json_t *crec = json_object_get(res, cand);
+				const cairn_resource *r = cairn_stack_find(pe->s, cand);
+				const json_t *lv = json_object_get(pe->live, cand);
+				const char *st = json_string_value(json_object_get(crec, "status"));
+				cairn_planned *e =
+					push_entry(p, cap, cand,
+						   json_string_value(json_object_get(crec, "type")),
+						   CAIRN_ACTION_DELETE);
+				if (st && strcmp(st, "pending") == 0) {
+					const char *fid = json_string_value(json_object_get(lv, "id"));
+					e->id = fid ? cairn_xstrdup(fid) : NULL;
+					if (!fid)
+						e->reason = cairn_xstrdup(
+							"an interrupted create that made nothing");
+				} else {
+					e->id = cairn_xstrdup(
+						jstr(json_object_get(crec, "id"), "?"));
+				}
+				e->retain = (r && r->deletion_policy == CAIRN_POLICY_RETAIN) ||
+					    (json_is_string(json_object_get(crec, "deletion_policy")) &&
+					     strcmp(json_string_value(
+							    json_object_get(crec, "deletion_policy")),
+						    "Retain") == 0);
+				if (!destroy && !e->reason)
+					e->reason = r ? cairn_xasprintf("its Condition %s is false",
+									r->condition ? r->condition
+										     : "?")
+						      : cairn_xstrdup("removed from the template");
+				if (gone_live(pe, cand) && !e->reason)
+					e->reason = cairn_xstrdup("already deleted outside cairn");
+			}
+			json_object_del(todo, cand);
+			progress = 1;
+			break;
+		}
+	}
+	json_decref(todo);
+}
+
+static void plan_outputs(cairn_plan *p, plan_env *pe, int destroy)
+{
+	json_t *prior = cairn_state_outputs(pe->st), *outs = NULL, *o, *x;
+	const char *k;
+
+	p->outputs = json_object();
+	if (!destroy && cairn_stack_eval_outputs(pe->s, &pe->env, &outs) == 0) {
+		json_object_foreach(outs, k, o) {
+			json_t *v = json_object_get(o, "Value");
+			json_t *old = json_object_get(json_object_get(prior, k), "value");
+			json_t *entry = json_pack("{s:O?}", "value", v);
+			if (json_object_get(o, "Export"))
+				json_object_set(entry, "export", json_object_get(o, "Export"));
+			if (!old)
+				json_object_set_new(entry, "change", json_string("create"));
+			else if (!v || cairn_has_unknown(v) || !json_equal(v, old)) {
+				json_object_set_new(entry, "change", json_string("update"));
+				json_object_set(entry, "before", old);
+			}
+			json_object_set_new(p->outputs, k, entry);
+		}
+	}
+	json_decref(outs);
+	json_object_foreach(prior, k, x) {
+		if (json_object_get(p->outputs, k))
+			continue;
+		json_object_set_new(p->outputs, k,
+				    json_pack("{s:s, s:O?}", "change", "delete", "before",
+					      json_object_get(x, "value")));
+	}
+	cairn_plan_mask(p->outputs, p->noecho);
+}
+
+int cairn_plan_make(cairn_plan **out, const cairn_stack *s, const cairn_state *st,
+		    const json_t *live, const cairn_plan_options *opts)
+{
+	cairn_plan *p = cairn_xcalloc(1, sizeof(*p));
+	plan_env pe;
+	json_t *targets = NULL, *empty = json_object();
+	size_t cap = 0, i;
+	char sha[65];
+	int rc = 0, destroy = opts && opts->destroy;
+
+	*out = NULL;
+	memset(&pe, 0, sizeof(pe));
+	pe.s = s;
+	pe.st = st;
+	pe.live = live ? live : empty;
+	pe.decided = json_object();
+	cairn_engine_state_env_init(&pe.senv, s, st);
+	pe.env.ref = plan_ref;
+	pe.env.getatt = plan_getatt;
+	pe.env.ud = &pe;
+
+	p->stack = cairn_xstrdup(cairn_stack_name(s));
+	p->template_path = cairn_xstrdup(cairn_template_path(cairn_stack_template(s)));
+	p->template_sha256 = cairn_xstrdup(cairn_template_sha256(cairn_stack_template(s)));
+	p->parameters = json_deep_copy(cairn_stack_params(s));
+	if (!p->parameters)
+		p->parameters = json_object();
+	cairn_plan_params_sha256(p->parameters, sha);
+	p->parameters_sha256 = cairn_xstrdup(sha);
+	p->state_path = cairn_xstrdup(cairn_state_path(st));
+	if (cairn_state_exists(st)) {
+		p->lineage = cairn_xstrdup(cairn_state_lineage(st));
+		p->serial = cairn_state_serial(st);
+	}
+	p->region = opts && opts->region ? cairn_xstrdup(opts->region) : NULL;
+	p->account = opts && opts->account ? cairn_xstrdup(opts->account) : NULL;
+	p->destroy = destroy;
+	p->noecho = noecho_values(s);
+	if (opts && opts->targets && *opts->targets) {
+		size_t n = 0;
+		while (opts->targets[n])
+			n++;
+		p->targets = cairn_xcalloc(n + 1, sizeof(char *));
+		for (i = 0; i < n; i++)
+			p->targets[i] = cairn_xstrdup(opts->targets[i]);
+		rc = target_closure(s, st, opts->targets, destroy, &targets);
+		if (rc < 0)
+			goto done;
+	}
+	if (!destroy) {
+		for (i = 0; i < cairn_stack_count(s) && rc == 0; i++) {
+			const cairn_resource *r = cairn_stack_at(s, i);
+			if (!r->enabled || (targets && !json_object_get(targets, r->logical_id)))
+				continue;
+			rc = plan_resource(p, &cap, &pe, r);
+		}
+		if (rc < 0)
+			goto done;
+	}
+	plan_deletes(p, &cap, &pe, targets, destroy);
+	plan_outputs(p, &pe, destroy);
+	for (i = 0; i < p->n; i++) {
+		size_t k;
+		for (k = 0; k < p->v[i].diff.n; k++) {
+			cairn_change *ch = &p->v[i].diff.v[k];
+			json_t *wrap = json_pack("[O?, O?]", ch->before, ch->after);
+			if (cairn_plan_mask(wrap, p->noecho)) {
+				p->v[i].sensitive = 1;
+				json_decref(ch->before);
+				json_decref(ch->after);
+				ch->before = json_is_null(json_array_get(wrap, 0))
+						     ? NULL
+						     : json_incref(json_array_get(wrap, 0));
+				ch->after = json_is_null(json_array_get(wrap, 1))
+						    ? NULL
+						    : json_incref(json_array_get(wrap, 1));
+			}
+			json_decref(wrap);
+		}
+	}
+done:
+	json_decref(targets);
+	json_decref(pe.decided);
+	json_decref(empty);
+	if (rc < 0) {
+		cairn_plan_free(p);
+		return rc;
+	}
+	*out = p;
 	return 0;
 }
