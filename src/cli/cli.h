@@ -59,5 +59,8 @@ const char *cli_reset(void);
 
 /* The commands. */
 int cli_cmd_version(int argc, char **argv);
+int cli_cmd_whoami(int argc, char **argv);
+int cli_cmd_aws_lua(int argc, char **argv);
+int cli_cmd_aws_sigv4(int argc, char **argv);
 
 #endif
