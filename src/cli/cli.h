@@ -63,5 +63,8 @@ int cli_cmd_validate(int argc, char **argv);
 int cli_cmd_graph(int argc, char **argv);
 int cli_cmd_state(int argc, char **argv);
 int cli_cmd_force_unlock(int argc, char **argv);
+int cli_cmd_whoami(int argc, char **argv);
+int cli_cmd_aws_lua(int argc, char **argv);
+int cli_cmd_aws_sigv4(int argc, char **argv);
 
 #endif
