@@ -671,7 +671,6 @@ static int prepare(apply_ctx *ac, op *o)
 		cairn_state_set_resource(ac->st, o->logical_id, newrec);
 		free(name);
 		ac->dirty = 1;
-		progress(ac, o, "Creating...");
 		return 0;
 	}
 	case OP_UPDATE:
@@ -691,10 +690,6 @@ static int prepare(apply_ctx *ac, op *o)
 			json_object_del(rec, "pending");
 			ac->dirty = 1;
 		}
-		progress(ac, o, o->kind == OP_READ ? "Adopting what an interrupted apply created... "
-						     "[id=%s]"
-						   : "Modifying... [id=%s]",
-			 o->id);
 		return 0;
 	case OP_DELETE:
 		if (o->retain || !o->id) {
@@ -707,7 +702,6 @@ static int prepare(apply_ctx *ac, op *o)
 						"made nothing");
 			return 1;
 		}
-		progress(ac, o, "Destroying... [id=%s]", o->id);
 		return 0;
 	}
 	return 0;
@@ -777,6 +771,21 @@ static int spawn(apply_ctx *ac, op *o)
 			json_array_append(ex, json_object_get(json_array_get(dep, i), "id"));
 	c.exclude = ex;
 	o->status = OPS_RUN;
+	/* announced now: the pending record is on disk */
+	switch (o->kind) {
+	case OP_CREATE:
+		progress(ac, o, "Creating...");
+		break;
+	case OP_UPDATE:
+		progress(ac, o, "Modifying... [id=%s]", o->id);
+		break;
+	case OP_READ:
+		progress(ac, o, "Adopting what an interrupted apply created... [id=%s]", o->id);
+		break;
+	default:
+		progress(ac, o, "Destroying... [id=%s]", o->id);
+		break;
+	}
 	switch (o->kind) {
 	case OP_CREATE:
 		c.token = json_string_value(json_object_get(json_object_get(rec, "pending"), "token"));
