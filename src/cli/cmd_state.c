@@ -58,12 +58,9 @@ static int do_list(cairn_state *st, int as_json)
 		json_t *dep = json_object_get(rec, "deposed");
 		size_t i;
 		if (strcmp(str(rec, "status"), "pending") == 0)
-			printf("%-*s  %-*s  (pending: an interrupted create of %s; the next apply "
-			       "adopts or makes it)\n",
-			       (int)w, id, (int)wt, str(rec, "type"),
-			       *str(json_object_get(rec, "pending"), "name")
-				       ? str(json_object_get(rec, "pending"), "name")
-				       : "an unnamed resource");
+			printf("%-*s  %-*s  (pending: a create that did not finish; the next plan "
+			       "or apply finds and adopts what it made, or makes it again)\n",
+			       (int)w, id, (int)wt, str(rec, "type"));
 		else
 			printf("%-*s  %-*s  %s\n", (int)w, id, (int)wt, str(rec, "type"),
 			       str(rec, "id"));

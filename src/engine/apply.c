@@ -661,12 +661,7 @@ static int prepare(apply_ctx *ac, op *o)
 		json_object_del(newrec, "attributes");
 		cairn_utc_now(started);
 		json_object_set_new(newrec, "pending",
-				    json_pack("{s:s, s:s?, s:s}", "token", token, "name",
-					      name ? name
-						   : (t && t->name_property
-							      ? json_string_value(json_object_get(
-									o->props, t->name_property))
-							      : NULL),
+				    json_pack("{s:s, s:s?, s:s}", "token", token, "name", name,
 					      "started", started));
 		cairn_state_set_resource(ac->st, o->logical_id, newrec);
 		free(name);
@@ -789,6 +784,8 @@ static int spawn(apply_ctx *ac, op *o)
 	switch (o->kind) {
 	case OP_CREATE:
 		c.token = json_string_value(json_object_get(json_object_get(rec, "pending"), "token"));
+		c.name_generated =
+			json_is_string(json_object_get(json_object_get(rec, "pending"), "name"));
 		args[0] = o->props;
 		rc = eng_spawn(ac->e, &c, "create", args, 1, create_done, o);
 		break;

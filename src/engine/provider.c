@@ -377,6 +377,8 @@ static notebox *push_ctx(cairn_engine *e, const eng_ctx *c)
 	}
 	setstr(L, "account", e->account);
 	setstr(L, "token", c->token);
+	lua_pushboolean(L, c->name_generated);
+	lua_setfield(L, -2, "name_generated");
 	lua_createtable(L, 2, 0);
 	push_tag(L, 1, "cairn:stack", e->stack);
 	push_tag(L, 2, "cairn:logical-id", c->logical_id);
@@ -614,6 +616,7 @@ int cairn_engine_refresh(cairn_engine *e, const cairn_state *st, const char *con
 						json_array_append(ex, json_object_get(
 									      json_array_get(dep, k), "id"));
 				c.token = json_string_value(json_object_get(pend, "token"));
+				c.name_generated = json_is_string(json_object_get(pend, "name"));
 				c.exclude = ex;
 				args[0] = props;
 				rc = eng_spawn(e, &c, "find_read", args, 1, refresh_done, j);

@@ -159,6 +159,16 @@ end
 
 function Bucket.create(ctx, props)
   local name = props.BucketName
+  -- S3 answers CreateBucket with success for a bucket this account already
+  -- owns (in us-east-1): look first, so cairn never takes over a bucket it
+  -- did not make (CloudFormation refuses too)
+  local hok, herr = pcall(aws.s3.HeadBucket, { Bucket = name })
+  if hok or not P.not_found(herr, "NoSuchBucket", "NotFound") then
+    local who = hok and "this account" or "another account"
+    error(("CreateBucket (s3): BucketAlreadyExists: a bucket named %s already exists (in %s) "
+      .. "and cairn did not make it: give BucketName another value, or leave it out and cairn "
+      .. "generates one"):format(name, who), 0)
+  end
   local params = { Bucket = name }
   if ctx.region and ctx.region ~= "us-east-1" then
     params.CreateBucketConfiguration = { LocationConstraint = ctx.region }
@@ -230,9 +240,11 @@ function Bucket.delete(ctx, id, props)
   error(err, 0)
 end
 
--- The bucket an interrupted create made: the recorded name exists, and it
--- is not tagged as another stack's or resource's (a crash between
--- CreateBucket and PutBucketTagging leaves it untagged).
+-- The bucket an interrupted create made: the recorded name exists and is
+-- tagged as this stack's resource; or it is untagged (a crash between
+-- CreateBucket and PutBucketTagging) and its name is one cairn generated
+-- (random, so no one else's). An untagged bucket with a name the template
+-- fixes is not taken: it may be someone's.
 function Bucket.find(ctx, props)
   local name = props and props.BucketName
   if not name or P.excluded(ctx, name) then return nil end
@@ -242,13 +254,15 @@ function Bucket.find(ctx, props)
     error(err, 0)
   end
   local tok, t = pcall(aws.s3.GetBucketTagging, { Bucket = name })
+  local tags
   if tok then
-    local stack = P.cairn_tags(t.TagSet)
-    if stack ~= nil and not P.is_ours(ctx, t.TagSet) then return nil end
+    tags = t.TagSet
   elseif not P.is(t, "NoSuchTagSet") then
     error(t, 0)
   end
-  return name
+  if P.is_ours(ctx, tags) then return name end
+  if P.cairn_tags(tags) == nil and ctx.name_generated then return name end
+  return nil
 end
 
 return { Bucket }
