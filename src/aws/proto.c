@@ -780,6 +780,8 @@ static void generic_error(const cairn_proto_resp *r, cairn_proto_err *err)
 		err->message = cairn_xstrdup(cairn_http_reason(r->status));
 }
 
+static void xml_error(const cairn_proto_resp *r, const cairn_xml_node *root, cairn_proto_err *err);
+
 static void json_error(const cairn_model *m, const cairn_proto_resp *r, cairn_proto_err *err)
 {
 	json_t *body = r->len ? json_loadb(r->body, r->len, 0, NULL) : NULL;
@@ -811,6 +813,18 @@ static void json_error(const cairn_model *m, const cairn_proto_resp *r, cairn_pr
 	}
 	if (msg)
 		err->message = cairn_xstrdup(msg);
+	if (!body && !err->code && r->len) {
+		/* Not JSON: a front end (or an emulator) answered in XML. Take
+		 * the code and message from it rather than losing them. */
+		cairn_xml_node *root = NULL;
+		size_t i = 0;
+		while (i < r->len && isspace((unsigned char)r->body[i]))
+			i++;
+		if (i < r->len && r->body[i] == '<' && cairn_xml_parse(r->body, r->len, &root) == 0) {
+			xml_error(r, root, err);
+			cairn_xml_free(root);
+		}
+	}
 	json_decref(body);
 	generic_error(r, err);
 }

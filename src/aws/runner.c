@@ -4,9 +4,9 @@
  * their AWS calls complete or their timers fire.
  *
  * Each task is a coroutine created on the provider state, kept alive by a
- * registry reference, with a pointer to its struct task in the thread's
- * extra space (lua_getextraspace), so a C function running in the
- * coroutine finds its task in O(1). An AWS call converts its parameters
+ * registry reference; a registry table maps the coroutine to its struct
+ * task, so a C function running in the coroutine finds its task (the
+ * threads' extra space is left to the embedder). An AWS call converts its parameters
  * with luajson, submits the operation to the client with the task as
  * completion argument, and yields with a continuation. The client's
  * completion function only stores the result or error in the task and
@@ -36,6 +36,7 @@
 #include "cairn/runner.h"
 
 #define ERROR_MT "cairn.aws.error"
+#define TASKS_KEY "cairn.runner.tasks"
 
 typedef enum tstate {
 	T_RUNNING,    /* being resumed, or not yet yielded */
@@ -68,9 +69,34 @@ struct cairn_runner {
 	task *rhead, *rtail;       /* ready queue */
 };
 
-static task **slot(lua_State *L)
+/* The task running as coroutine L, or NULL. */
+static task *task_of(lua_State *L)
 {
-	return (task **)lua_getextraspace(L);
+	task *t;
+	lua_getfield(L, LUA_REGISTRYINDEX, TASKS_KEY);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	lua_pushthread(L);
+	lua_rawget(L, -2);
+	t = lua_touserdata(L, -1);
+	lua_pop(L, 2);
+	return t;
+}
+
+/* Records (or with t NULL, forgets) that coroutine co runs task t. */
+static void set_task(lua_State *L, lua_State *co, task *t)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, TASKS_KEY);
+	lua_pushthread(co);
+	lua_xmove(co, L, 1);
+	if (t)
+		lua_pushlightuserdata(L, t);
+	else
+		lua_pushnil(L);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
 }
 
 /* ---- error values -------------------------------------------------------- */
@@ -176,7 +202,7 @@ static void on_aws(void *ud, json_t *result, cairn_aws_error *err)
 
 static task *current(lua_State *L, const char *what)
 {
-	task *t = *slot(L);
+	task *t = task_of(L);
 	if (!t || t->co != L || !lua_isyieldable(L))
 		luaL_error(L, "%s must run inside a runner task (a coroutine started by cairn_runner_spawn)",
 			   what);
@@ -185,7 +211,7 @@ static task *current(lua_State *L, const char *what)
 
 static int k_resume(lua_State *L, int status, lua_KContext ctx)
 {
-	task *t = *slot(L);
+	task *t = task_of(L);
 	(void)status;
 	if (t && t->raise) {
 		t->raise = 0;
@@ -315,6 +341,11 @@ int cairn_runner_new(cairn_runner **out, lua_State *L, cairn_aws *aws)
 	cairn_runner *r = cairn_xcalloc(1, sizeof(*r));
 	r->L = L;
 	r->aws = aws;
+	if (lua_getfield(L, LUA_REGISTRYINDEX, TASKS_KEY) != LUA_TTABLE) {
+		lua_newtable(L);
+		lua_setfield(L, LUA_REGISTRYINDEX, TASKS_KEY);
+	}
+	lua_pop(L, 1);
 	cairn_luajson_open(L);
 	push_error_mt(L);
 	lua_pop(L, 1);
@@ -349,7 +380,7 @@ static void release(cairn_runner *r, task *t)
 	if (t->next)
 		t->next->prev = t->prev;
 	r->ntasks--;
-	*slot(t->co) = NULL;
+	set_task(r->L, t->co, NULL);
 #if LUA_VERSION_RELEASE_NUM >= 50406
 	lua_closethread(t->co, r->L);
 #else
@@ -461,7 +492,7 @@ int cairn_runner_spawn(cairn_runner *r, int nargs, cairn_task_done_fn done, void
 	lua_xmove(L, co, nargs + 1);
 	t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	t->co = co;
-	*slot(co) = t;
+	set_task(L, co, t);
 	t->next = r->tasks;
 	if (r->tasks)
 		r->tasks->prev = t;

@@ -5,7 +5,8 @@
  *
  * `cairn __aws-lua SCRIPT [ARGS...]` runs SCRIPT as a runner task over a
  * real cairn_aws, with require "cairn.aws" available and a global
- * spawn(fn, ...) that starts more tasks. When every task has ended it
+ * spawn(fn, ...) that starts more tasks and a global clock() giving
+ * monotonic seconds (for benchmarks; os.clock() gives CPU time). When every task has ended it
  * prints the main task's first result as JSON on stdout, the errors of
  * failed tasks on stderr, and exits 1 if any task failed. This is how
  * the integration tests drive every protocol, the retry behaviour and
@@ -56,6 +57,12 @@ static void task_done(void *ud, lua_State *co, int status, int nres, const char 
 		else
 			fprintf(stderr, "result: %s\n", cairn_error_last());
 	}
+}
+
+static int l_clock(lua_State *L)
+{
+	lua_pushnumber(L, cairn_now());
+	return 1;
 }
 
 static int l_spawn(lua_State *L)
@@ -117,6 +124,8 @@ int cli_cmd_aws_lua(int argc, char **argv)
 	cairn_runner_new(&d.r, L, aws);
 	lua_pushcfunction(L, l_spawn);
 	lua_setglobal(L, "spawn");
+	lua_pushcfunction(L, l_clock);
+	lua_setglobal(L, "clock");
 	if (luaL_loadfile(L, script) != LUA_OK) {
 		rc = cli_fail("__aws-lua", "%s", lua_tostring(L, -1));
 		goto out;

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""faultproxy: a fault-injecting HTTP proxy between cairn and moto.
+
+Listens on loopback, forwards each request to an upstream (moto_server),
+and on the way can add latency and inject faults at configured rates:
+
+  throttle   answer with the service's own throttling error, in its
+             protocol: JSON ({"__type": "ThrottlingException"}), Query
+             (<ErrorResponse><Error><Code>Throttling</Code>), EC2
+             (<Response><Errors><Error><Code>RequestLimitExceeded</Code>),
+             S3 (503 <Error><Code>SlowDown</Code>), REST-JSON
+             (429, X-Amzn-ErrorType: TooManyRequestsException)
+  error500   HTTP 500 InternalError/InternalFailure in the protocol's shape
+  error503   HTTP 503 ServiceUnavailable in the protocol's shape
+  drop       read the request, then close the connection without answering
+
+With --replay, a successful answer is remembered per (method, path, body)
+and later identical requests get it back (after the latency) without
+reaching the upstream: moto serves ~200 requests/s on a small machine,
+so the benchmark of the client's overlap (bench/aws) replays read-only
+calls instead of measuring moto. The first request of each kind always
+goes to the upstream.
+
+The service is taken from the SigV4 credential scope of the Authorization
+header (".../us-east-1/kms/aws4_request"), the protocol from the service.
+
+Usage:
+  faultproxy.py --upstream http://127.0.0.1:PORT [--port 0] [--latency-ms 50]
+                [--throttle 0.3] [--error500 0] [--error503 0] [--drop 0]
+                [--seed N] [--retry-after-ms N]
+It prints "listening on PORT" on stdout once ready. At runtime:
+  GET  /__proxy/stats    counters as JSON (requests, forwarded, throttle, ...,
+                         per_operation: {"kms.CreateKey": n, ...})
+  POST /__proxy/config   JSON with any of the options above, to change them
+  POST /__proxy/reset    zero the counters
+
+Also importable: FaultProxy(upstream, **options).start() runs it in a
+thread of the calling process (used by tests/lib code that wants no child).
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import sys
+import threading
+import urllib.parse
+import uuid
+
+PROTOCOLS = {
+    "ec2": "ec2", "iam": "query", "sts": "query", "s3": "rest-xml",
+    "lambda": "rest-json", "access-analyzer": "rest-json",
+}
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+class Config:
+    def __init__(self, **kw):
+        self.latency_ms = float(kw.get("latency_ms", 0) or 0)
+        self.throttle = float(kw.get("throttle", 0) or 0)
+        self.error500 = float(kw.get("error500", 0) or 0)
+        self.error503 = float(kw.get("error503", 0) or 0)
+        self.drop = float(kw.get("drop", 0) or 0)
+        self.retry_after_ms = kw.get("retry_after_ms")
+        self.replay = bool(kw.get("replay", False))
+
+    def update(self, d):
+        for k, v in d.items():
+            k = k.replace("-", "_")
+            if k == "retry_after_ms":
+                self.retry_after_ms = v
+            elif k == "replay":
+                self.replay = bool(v)
+            elif hasattr(self, k):
+                setattr(self, k, float(v))
+
+
+def new_stats():
+    return {"requests": 0, "forwarded": 0, "replayed": 0, "throttle": 0, "error500": 0,
+            "error503": 0, "drop": 0, "per_operation": {}}
+
+
+def operation_of(service, headers, body, target):
+    t = headers.get("x-amz-target")
+    if t:
+        return t.split(".")[-1]
+    if service in ("ec2", "iam", "sts") and body:
+        q = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in q:
+            return q["Action"][0]
+    return "%s %s" % (target.split(" ")[0], urllib.parse.urlsplit(target.split(" ")[1]).path)
+
+
+def fault_response(kind, service, retry_after_ms):
+    """(status, headers, body) of an injected error in the service's protocol."""
+    proto = PROTOCOLS.get(service, "json")
+    rid = str(uuid.uuid4())
+    if kind == "throttle":
+        status, code, msg = 400, "Throttling", "Rate exceeded"
+        if proto == "json":
+            code = "ThrottlingException"
+        elif proto == "ec2":
+            status, code, msg = 503, "RequestLimitExceeded", "Request limit exceeded."
+        elif proto == "rest-xml":
+            status, code, msg = 503, "SlowDown", "Please reduce your request rate."
+        elif proto == "rest-json":
+            status, code = 429, "TooManyRequestsException"
+    elif kind == "error500":
+        status, msg = 500, "We encountered an internal error. Please try again."
+        code = "InternalFailure" if proto in ("json", "rest-json", "query") else "InternalError"
+    else:
+        status, code, msg = 503, "ServiceUnavailable", "Service is unavailable. Please retry."
+    headers = [("x-amzn-RequestId", rid)]
+    if retry_after_ms is not None:
+        headers.append(("x-amz-retry-after", str(int(retry_after_ms))))
+    if proto == "json":
+        body = json.dumps({"__type": code, "message": msg}).encode()
+        headers.append(("Content-Type", "application/x-amz-json-1.1"))
+    elif proto == "rest-json":
+        body = json.dumps({"message": msg}).encode()
+        headers += [("Content-Type", "application/json"), ("X-Amzn-ErrorType", code)]
+    elif proto == "ec2":
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>%s</Code>"
+                "<Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>"
+                % (code, msg, rid)).encode()
+        headers.append(("Content-Type", "text/xml"))
+    elif proto == "rest-xml":
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message>"
+                "<RequestId>%s</RequestId></Error>" % (code, msg, rid)).encode()
+        headers += [("Content-Type", "application/xml"), ("x-amz-request-id", rid)]
+    else:
+        body = ("<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error>"
+                "<Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId>"
+                "</ErrorResponse>" % ("Receiver" if status >= 500 else "Sender", code, msg, rid)).encode()
+        headers.append(("Content-Type", "text/xml"))
+    return status, headers, body
+
+
+REASONS = {200: "OK", 400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error",
+           503: "Service Unavailable"}
+
+
+async def read_head(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    first = lines[0]
+    headers = {}
+    order = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+        order.append((k.strip(), v.strip()))
+    return first, headers, order
+
+
+async def read_body(reader, headers, until_close=False):
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        return await reader.readexactly(n) if n else b""
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        out = b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                return out
+            out += await reader.readexactly(size)
+            await reader.readexactly(2)
+    return await reader.read() if until_close else b""
+
+
+class FaultProxy:
+    def __init__(self, upstream, port=0, seed=None, **options):
+        u = urllib.parse.urlsplit(upstream)
+        self.up_host, self.up_port = u.hostname, u.port or 80
+        self.port = port
+        self.cfg = Config(**options)
+        self.stats = new_stats()
+        self.rng = random.Random(seed)
+        self.loop = None
+        self.server = None
+        self.cache = {}
+
+    def choose(self):
+        r = self.rng.random()
+        for kind in ("throttle", "error500", "error503", "drop"):
+            rate = getattr(self.cfg, kind)
+            if r < rate:
+                return kind
+            r -= rate
+        return None
+
+    async def control(self, writer, method, path, body):
+        if path == "/__proxy/stats":
+            out = json.dumps(self.stats).encode()
+        elif path == "/__proxy/config" and method == "POST":
+            self.cfg.update(json.loads(body or b"{}"))
+            out = b"{}"
+        elif path == "/__proxy/reset" and method == "POST":
+            self.stats = new_stats()
+            out = b"{}"
+        else:
+            out = b"{}"
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                     % len(out) + out)
+        await writer.drain()
+
+    async def forward(self, first, order, body):
+        reader, writer = await asyncio.open_connection(self.up_host, self.up_port)
+        try:
+            lines = [first]
+            for k, v in order:
+                if k.lower() in ("connection", "keep-alive", "proxy-connection"):
+                    continue
+                lines.append("%s: %s" % (k, v))
+            lines.append("Connection: close")
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            await writer.drain()
+            status_line, headers, rorder = await read_head(reader)
+            method = first.split(" ")[0]
+            rbody = b"" if method == "HEAD" else await read_body(reader, headers, until_close=True)
+            return status_line, rorder, rbody, headers
+        finally:
+            writer.close()
+
+    async def handle(self, reader, writer):
+        try:
+            while True:
+                try:
+                    first, headers, order = await read_head(reader)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                body = await read_body(reader, headers)
+                method, target = first.split(" ")[0], first.split(" ")[1]
+                if target.startswith("/__proxy/"):
+                    await self.control(writer, method, target, body)
+                    continue
+                m = SCOPE.search(headers.get("authorization", ""))
+                service = m.group(1) if m else "unknown"
+                op = "%s.%s" % (service, operation_of(service, headers, body, first))
+                self.stats["requests"] += 1
+                self.stats["per_operation"][op] = self.stats["per_operation"].get(op, 0) + 1
+                if self.cfg.latency_ms:
+                    await asyncio.sleep(self.cfg.latency_ms / 1000.0)
+                kind = self.choose()
+                if kind:
+                    self.stats[kind] += 1
+                if kind == "drop":
+                    writer.transport.abort()
+                    return
+                if kind:
+                    status, rh, rbody = fault_response(kind, service, self.cfg.retry_after_ms)
+                    status_line = "HTTP/1.1 %d %s" % (status, REASONS.get(status, "Error"))
+                elif self.cfg.replay and (method, target, body) in self.cache:
+                    status_line, rh, rbody = self.cache[(method, target, body)]
+                    self.stats["replayed"] += 1
+                else:
+                    try:
+                        status_line, rh, rbody, _ = await self.forward(first, order, body)
+                    except (OSError, asyncio.IncompleteReadError) as e:
+                        sys.stderr.write("faultproxy: upstream failed: %s\n" % e)
+                        writer.transport.abort()
+                        return
+                    self.stats["forwarded"] += 1
+                    status_line = "HTTP/1.1 " + status_line.split(" ", 1)[1]
+                    if self.cfg.replay and status_line.split(" ")[1].startswith("2"):
+                        self.cache[(method, target, body)] = (status_line, rh, rbody)
+                out = [status_line]
+                for k, v in rh:
+                    if k.lower() in ("connection", "content-length", "transfer-encoding", "keep-alive"):
+                        continue
+                    out.append("%s: %s" % (k, v))
+                out.append("Content-Length: %d" % len(rbody))
+                out.append("Connection: keep-alive")
+                writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + rbody)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            try:
+                writer.close()
+            except Exception:
+                pass
+
+    async def serve(self, ready=None):
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", self.port, backlog=1024)
+        self.port = self.server.sockets[0].getsockname()[1]
+        if ready:
+            ready()
+        async with self.server:
+            await self.server.serve_forever()
+
+    def start(self):
+        """Runs in a daemon thread; returns once listening."""
+        ev = threading.Event()
+
+        def run():
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            try:
+                self.loop.run_until_complete(self.serve(ev.set))
+            except asyncio.CancelledError:
+                pass
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        ev.wait(10)
+        return self
+
+    def stop(self):
+        if self.loop and self.server:
+            self.loop.call_soon_threadsafe(self.server.close)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--upstream", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency-ms", type=float, default=0)
+    ap.add_argument("--throttle", type=float, default=0)
+    ap.add_argument("--error500", type=float, default=0)
+    ap.add_argument("--error503", type=float, default=0)
+    ap.add_argument("--drop", type=float, default=0)
+    ap.add_argument("--retry-after-ms", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--replay", action="store_true")
+    a = ap.parse_args()
+    p = FaultProxy(a.upstream, port=a.port, seed=a.seed, latency_ms=a.latency_ms,
+                   throttle=a.throttle, error500=a.error500, error503=a.error503, drop=a.drop,
+                   retry_after_ms=a.retry_after_ms, replay=a.replay)
+
+    def ready():
+        print("listening on %d" % p.port, flush=True)
+
+    try:
+        asyncio.run(p.serve(ready))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
