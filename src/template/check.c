@@ -230,7 +230,8 @@ static const char *const intrinsics[] = {
 };
 
 /* The intrinsic v is, or NULL for a plain value. An object with "Ref" or
- * an "Fn::" key among others is reported and treated as plain. */
+ * an "Fn::" key among others is reported, and "" returned: the caller
+ * checks nothing more of it. */
 static const char *intrinsic_of(ck *c, const json_t *v, int line, int col)
 {
 	const char *k;
@@ -250,7 +251,7 @@ static const char *intrinsic_of(ck *c, const json_t *v, int line, int col)
 			int l = line, cc = col;
 			member_pos(c, v, k, &l, &cc);
 			err(c, l, cc, "%s must be the only key of its mapping", k);
-			return NULL;
+			return "";
 		}
 	}
 	return NULL;
@@ -608,7 +609,10 @@ static vkind check_intrinsic(ck *c, const char *fn, const json_t *arg, int line,
 			s = arg_at(c, arg, 0, &sl, &sc);
 			l = line, cc = col;
 			map = arg_at(c, arg, 1, &l, &cc);
-			if (!json_is_object(map) || intrinsic_of(c, map, l, cc)) {
+			const char *mfn = json_is_object(map) ? intrinsic_of(c, map, l, cc) : NULL;
+			if (mfn && !*mfn)
+				return VK_BAD;
+			if (!json_is_object(map) || mfn) {
 				err(c, l, cc, "Fn::Sub: the variables must be a mapping {Name: Value}, "
 					      "not %s", kind_name(map));
 				return VK_BAD;
@@ -851,6 +855,8 @@ static vkind check_intrinsic(ck *c, const char *fn, const json_t *arg, int line,
 static vkind check_expr(ck *c, const json_t *v, int line, int col)
 {
 	const char *fn = intrinsic_of(c, v, line, col);
+	if (fn && !*fn)
+		return VK_BAD;
 	if (fn) {
 		int l = line, cc = col;
 		if (c->cx == CX_CONDITION &&
@@ -1084,7 +1090,9 @@ static void check_tags(ck *c, const json_t *v, int line, int col)
 		const char *fn;
 		item_pos(c, v, i, &l, &cc);
 		fn = intrinsic_of(c, tag, l, cc);
-		if (fn) {
+		if (fn && !*fn) {
+			/* reported */
+		} else if (fn) {
 			vkind k = check_expr(c, tag, l, cc);
 			if (k != VK_BAD && k != VK_ANY && k != VK_OBJECT && k != VK_NOVALUE)
 				err(c, l, cc, "a tag must be {Key, Value}, but the function gives %s",
@@ -1122,6 +1130,8 @@ static void check_value(ck *c, const json_t *v, const json_t *schema, int line, 
 	const char *sk = skind(schema);
 	const char *fn = intrinsic_of(c, v, line, col);
 
+	if (fn && !*fn)
+		return;
 	if (fn) {
 		int l = line, cc = col;
 		member_pos(c, v, fn, &l, &cc);
@@ -1683,7 +1693,10 @@ static void check_resource(ck *c, const char *id, const json_t *def, cairn_resou
 		int l = line, cc = col;
 		member_pos(c, def, "Properties", &l, &cc);
 		cairn_buf_puts(&c->path, "Properties");
-		if (!json_is_object(props) || intrinsic_of(c, props, l, cc)) {
+		const char *pfn = json_is_object(props) ? intrinsic_of(c, props, l, cc) : NULL;
+		if (pfn && !*pfn) {
+			/* reported */
+		} else if (!json_is_object(props) || pfn) {
 			err(c, l, cc, "Properties must be a mapping, not %s",
 			    json_is_object(props) ? "a function" : kind_name(props));
 			check_expr(c, props, l, cc);

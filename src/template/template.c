@@ -298,37 +298,50 @@ char *tpl_scalar_string(const json_t *v)
 
 int tpl_distance(const char *a, const char *b, int cap)
 {
+	/* optimal string alignment: Levenshtein plus adjacent transpositions */
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	int *row, best, d;
+	int *prev2, *prev, *cur, d;
 	if ((la > lb ? la - lb : lb - la) > (size_t)cap)
 		return cap + 1;
-	row = cairn_xmalloc((lb + 1) * sizeof(int));
+	prev2 = cairn_xcalloc(lb + 1, sizeof(int));
+	prev = cairn_xcalloc(lb + 1, sizeof(int));
+	cur = cairn_xcalloc(lb + 1, sizeof(int));
 	for (j = 0; j <= lb; j++)
-		row[j] = (int)j;
+		prev[j] = (int)j;
 	for (i = 1; i <= la; i++) {
-		int prev = row[0];
-		row[0] = (int)i;
-		best = row[0];
+		int best;
+		int *t;
+		cur[0] = (int)i;
+		best = cur[0];
 		for (j = 1; j <= lb; j++) {
-			int cur = row[j];
-			int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			int v = prev + cost;
-			if (row[j] + 1 < v)
-				v = row[j] + 1;
-			if (row[j - 1] + 1 < v)
-				v = row[j - 1] + 1;
-			row[j] = v;
-			prev = cur;
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			int v = prev[j - 1] + (ca != cb);
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
 			if (v < best)
 				best = v;
 		}
 		if (best > cap) {
-			free(row);
+			free(prev2);
+			free(prev);
+			free(cur);
 			return cap + 1;
 		}
+		t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
 	}
-	d = row[lb];
-	free(row);
+	d = prev[lb];
+	free(prev2);
+	free(prev);
+	free(cur);
 	return d > cap ? cap + 1 : d;
 }
 
