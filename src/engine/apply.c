@@ -678,13 +678,8 @@ static int prepare(apply_ctx *ac, op *o)
 					       "cairn plan again",
 					       o->logical_id, o->type);
 		}
-		if (o->e->adopt && rec) {
-			/* record what the interrupted create made before changing it */
-			json_object_set_new(rec, "status", json_string("created"));
-			json_object_set_new(rec, "id", json_string(o->id));
-			json_object_del(rec, "pending");
-			ac->dirty = 1;
-		}
+		/* an adopted record stays pending until the operation is done:
+		 * a "created" record always has its id and attributes */
 		return 0;
 	case OP_DELETE:
 		if (o->retain || !o->id) {

@@ -33,8 +33,10 @@
  * This module owns the engine (lua_State, runner, copies of its options);
  * the AWS client is borrowed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -47,10 +49,14 @@
 #define PROVIDERS_PREFIX "lua/cairn/aws/"
 
 /* The engine's own Lua helpers. find_read resolves a pending create in one
- * task: find, then read what was found. */
+ * task: find, then read what was found; first, when the create started
+ * only moments ago, it waits until a request still on the wire when the
+ * previous cairn died must have reached AWS (see settle_seconds). */
 static const char helpers_lua[] =
+	"local aws = require 'cairn.aws'\n"
 	"local H = {}\n"
-	"function H.find_read(T, ctx, props)\n"
+	"function H.find_read(T, ctx, props, settle)\n"
+	"  if settle and settle > 0 then aws.sleep(settle) end\n"
 	"  local id = T.find(ctx, props)\n"
 	"  if id == nil then return nil end\n"
 	"  local live, attrs = T.read(ctx, id, props)\n"
@@ -556,6 +562,30 @@ static void refresh_done(void *ud, int ok, json_t **res, int nres, const char *e
 	}
 }
 
+/* How long to wait before find() for a pending create that started at
+ * `started` (RFC 3339): a create call on the wire when cairn died can still
+ * be carried out by AWS a moment later, after the next run looked and
+ * found nothing, and the next run would then make a duplicate. Waiting
+ * until CAIRN_PENDING_SETTLE seconds after the start closes that window;
+ * an interrupted run retried later than that does not wait at all. */
+#define CAIRN_PENDING_SETTLE 5
+
+static double settle_seconds(const char *started)
+{
+	struct tm tm;
+	time_t t, now = time(NULL);
+	memset(&tm, 0, sizeof(tm));
+	if (!started || sscanf(started, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			       &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t > now + 1)
+		return 0; /* a clock that went back: do not wait for it */
+	return now - t < CAIRN_PENDING_SETTLE ? (double)(CAIRN_PENDING_SETTLE - (now - t)) : 0;
+}
+
 static int count_running(const rjob *jobs, size_t started)
 {
 	size_t i;
@@ -615,11 +645,15 @@ int cairn_engine_refresh(cairn_engine *e, const cairn_state *st, const char *con
 					if (json_object_get(json_array_get(dep, k), "id"))
 						json_array_append(ex, json_object_get(
 									      json_array_get(dep, k), "id"));
+				json_t *settle = json_real(settle_seconds(json_string_value(
+					json_object_get(pend, "started"))));
 				c.token = json_string_value(json_object_get(pend, "token"));
 				c.name_generated = json_is_string(json_object_get(pend, "name"));
 				c.exclude = ex;
 				args[0] = props;
-				rc = eng_spawn(e, &c, "find_read", args, 1, refresh_done, j);
+				args[1] = settle;
+				rc = eng_spawn(e, &c, "find_read", args, 2, refresh_done, j);
+				json_decref(settle);
 				json_decref(ex);
 			} else if (!cairn_engine_supports(e, c.type, "read")) {
 				json_object_set_new(
