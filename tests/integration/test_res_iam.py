@@ -325,6 +325,61 @@ class TestRole(IamCase):
         self.cairn_ok("destroy", "--auto-approve", t)
         self.assert_all_gone()
 
+    def test_replacing_a_named_role_keeps_what_others_attach_to_it(self):
+        # a fixed RoleName and a new Path: the old role is deleted first
+        # (taking its profile membership and policies with it), the new one
+        # has the same name, and the profile, the AWS::IAM::Policy and the
+        # managed policy that name it put themselves back in the same apply
+        def res(path):
+            return {
+                "Role": role(RoleName="cairn-test-named", Path=path),
+                "Profile": {"Type": "AWS::IAM::InstanceProfile",
+                            "Properties": {"Roles": [ref("Role")]}},
+                "Inline": {"Type": "AWS::IAM::Policy", "Properties": {
+                    "PolicyName": "inline", "PolicyDocument": doc(allow("sqs:*")),
+                    "Roles": [ref("Role")]}},
+                "MP": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                    "PolicyDocument": doc(allow("sns:*")), "Roles": [ref("Role")]}},
+            }
+        t = self.stack(res("/a/"))
+        self.apply(t)
+        t = self.stack(res("/b/"))
+        out = self.plan(t, 2)
+        self.assertIn("must be replaced (the old one is deleted first", out)
+        self.apply(t)
+        r = self.iam.get_role(RoleName="cairn-test-named")["Role"]
+        self.assertEqual(r["Path"], "/b/")
+        ip = self.iam.get_instance_profile(InstanceProfileName=self.pid("Profile"))["InstanceProfile"]
+        self.assertEqual([x["Arn"] for x in ip["Roles"]], [r["Arn"]])
+        self.assertEqual(list(self.inline("role", "cairn-test-named")), ["inline"])
+        self.assertEqual(self.attached("role", "cairn-test-named"), [self.pid("MP")])
+        self.noop(t)
+
+    def test_a_trust_policy_naming_a_new_principal_waits_for_iam(self):
+        # IAM refuses a principal created a moment ago ("Invalid principal
+        # in policy"; the test double makes new roles unknown for 1 s):
+        # CreateRole and UpdateAssumeRolePolicy wait for it, and say so
+        def trusting(*lids):
+            return doc({"Effect": "Allow", "Principal": {"AWS": [att(x, "Arn") for x in lids]},
+                        "Action": "sts:AssumeRole"})
+        res = {"Runner": role(), "Trusting": role(AssumeRolePolicyDocument=trusting("Runner"))}
+        t = self.stack(res)
+        r = self.apply(t)
+        self.assertIn("waiting for IAM to know the principals of role", r.stdout)
+        runner = self.iam.get_role(RoleName=self.pid("Runner"))["Role"]["Arn"]
+        live = self.iam.get_role(RoleName=self.pid("Trusting"))["Role"]["AssumeRolePolicyDocument"]
+        self.assertEqual(live["Statement"][0]["Principal"], {"AWS": [runner]})
+        self.noop(t)
+        res["Second"] = role()
+        res["Trusting"] = role(AssumeRolePolicyDocument=trusting("Runner", "Second"))
+        t = self.stack(res)
+        r = self.apply(t)
+        self.assertIn("Trusting: Modifications complete", r.stdout)
+        live = self.iam.get_role(RoleName=self.pid("Trusting"))["Role"]["AssumeRolePolicyDocument"]
+        self.assertEqual(sorted(live["Statement"][0]["Principal"]["AWS"]),
+                         sorted([runner, self.iam.get_role(RoleName=self.pid("Second"))["Role"]["Arn"]]))
+        self.noop(t)
+
     def test_a_name_cairn_did_not_make_is_never_taken_over(self):
         self.iam.create_role(RoleName="cairn-test-theirs",
                              AssumeRolePolicyDocument=json.dumps(trust("ec2.amazonaws.com")))

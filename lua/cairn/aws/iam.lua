@@ -21,12 +21,18 @@
 -- properties name. What else is attached to the same role (an
 -- AWS::IAM::Policy, a managed policy's Roles, something done by hand) is
 -- left alone, as CloudFormation leaves it: two resources of a stack may
--- attach to one role without undoing each other.
+-- attach to one role without undoing each other. An update attaches (or
+-- puts) everything its new properties name, not only what differs from
+-- `old`: a role or managed policy replaced under the same name since the
+-- plan read `old` (a delete-first replacement) has lost its attachments,
+-- and attaching and putting are idempotent in IAM.
 --
 -- IAM is global and eventually consistent: right after a create, the new
 -- entity may be unknown for a moment to the calls that follow, so those
--- are retried on NoSuchEntity for a bounded time (settle), and concurrent
--- changes to one entity (ConcurrentModification) are retried too.
+-- are retried on NoSuchEntity for a bounded time (settle), concurrent
+-- changes to one entity (ConcurrentModification) are retried too, and a
+-- trust policy naming a role or user created a moment ago waits until IAM
+-- accepts that principal (trust_call).
 --
 -- Cairn's own tags (cairn:stack, cairn:logical-id) go into the create call
 -- of every entity IAM can tag (roles, users, managed policies, instance
@@ -51,18 +57,53 @@ local function doc(text)
 end
 
 -- Calls aws.iam[op](params), retrying while IAM answers with one of codes
--- (and always ConcurrentModification), for at most 30 s, saying why in
--- ctx.log.
-local function call(ctx, what, op, params, codes)
+-- (and always ConcurrentModification), for at most `timeout` seconds
+-- (30), saying why in ctx.log.
+local function call(ctx, what, op, params, codes, timeout)
   local all = { "ConcurrentModification" }
   for _, c in ipairs(codes or {}) do all[#all + 1] = c end
   return P.retry(ctx, what, function() return aws.iam[op](params) end,
-    { codes = all, timeout = 30 })
+    { codes = all, timeout = timeout or 30 })
 end
 
 -- The same, for the first calls on an entity created a moment ago.
 local function settle(ctx, what, op, params)
   return call(ctx, what, op, params, { "NoSuchEntity" })
+end
+
+-- A delete right after what it depends on was removed (detached policies,
+-- an emptied group) may still meet DeleteConflict for a moment; a conflict
+-- that lasts is real, and reported after this many seconds.
+local CONFLICT_WAIT = 5
+
+-- aws.iam[op](params) for an operation that takes a trust policy
+-- (CreateRole, UpdateAssumeRolePolicy). IAM refuses a principal it does
+-- not know yet with MalformedPolicyDocument "Invalid principal": a role or
+-- user created a moment ago (by this very apply) takes a few seconds to
+-- become one. That is retried for at most TRUST_WAIT seconds, saying why;
+-- after that the error stands, with what to check.
+local TRUST_WAIT = 40
+
+local function trust_call(ctx, what, op, params)
+  local waited, delay = 0, 1
+  while true do
+    local ok, r = pcall(aws.iam[op], params)
+    if ok then return r end
+    local principal = P.is(r, "MalformedPolicyDocument")
+      and tostring(r.message or ""):lower():find("principal", 1, true)
+    if not principal then error(r, 0) end
+    if waited >= TRUST_WAIT then
+      P.fail(r, ("a principal in the trust policy of %s is still unknown to IAM after %ds: check "
+        .. "that every role, user and account it names exists"):format(what, waited))
+    end
+    if ctx.log then
+      ctx.log(("waiting for IAM to know the principals of %s's trust policy (%ds so far)")
+        :format(what, waited))
+    end
+    aws.sleep(delay)
+    waited = waited + delay
+    delay = math.min(delay * 2, 10)
+  end
 end
 
 -- Every item of a paginated IAM list: r[key] over all pages.
@@ -192,14 +233,15 @@ local function read_managed(k, name, wanted)
   return only(wanted, live)
 end
 
+-- Attaches every policy of new, also those old says are attached already
+-- (attaching is idempotent in IAM, and a policy replaced under the same
+-- ARN since the plan read `old`, its name and path being fixed, starts
+-- attached nowhere), then detaches what new no longer lists.
 local function sync_managed(ctx, k, name, new, old)
-  local before, after = set_of(old), set_of(new)
+  local after = set_of(new)
   for _, a in ipairs(new or {}) do
-    if not before[a] then
-      settle(ctx, ("%s %s to take managed policy %s"):format(k.param:sub(1, -5):lower(), name, a),
-        k.attach, { [k.param] = name, PolicyArn = a })
-      before[a] = true
-    end
+    settle(ctx, ("%s %s to take managed policy %s"):format(k.param:sub(1, -5):lower(), name, a),
+      k.attach, { [k.param] = name, PolicyArn = a })
   end
   for _, a in ipairs(old or {}) do
     if not after[a] then
@@ -260,7 +302,7 @@ end
 
 function Role.create(ctx, props)
   local name = props.RoleName
-  local ok, r = pcall(aws.iam.CreateRole, {
+  local ok, r = pcall(trust_call, ctx, "role " .. name, "CreateRole", {
     RoleName = name,
     Path = props.Path,
     AssumeRolePolicyDocument = P.json(props.AssumeRolePolicyDocument),
@@ -302,7 +344,7 @@ end
 
 function Role.update(ctx, id, new, old)
   if P.changed("PolicyDocument", new.AssumeRolePolicyDocument, old.AssumeRolePolicyDocument) then
-    call(ctx, "IAM", "UpdateAssumeRolePolicy",
+    trust_call(ctx, "role " .. id, "UpdateAssumeRolePolicy",
       { RoleName = id, PolicyDocument = P.json(new.AssumeRolePolicyDocument) })
   end
   -- a property neither the template nor the last apply set is left alone
@@ -345,7 +387,7 @@ function Role.delete(ctx, id, props)
   end
   strip(ctx, KINDS.Role, id)
   local dok, err = pcall(call, ctx, "the detached policies of role " .. id, "DeleteRole",
-    { RoleName = id }, { "DeleteConflict" })
+    { RoleName = id }, { "DeleteConflict" }, CONFLICT_WAIT)
   if not dok and P.is(err, "DeleteConflict") then
     P.fail(err, ("role %s still has policies or instance profiles attached; remove them "
       .. "and run the command again"):format(id))
@@ -426,15 +468,16 @@ local function entities(id)
   return out
 end
 
+-- Attaches the policy to every role, group and user of new, also those
+-- old says have it (idempotent in IAM; and a role replaced under the same
+-- name since the plan read `old` has lost it), then detaches it from
+-- those new no longer names.
 local function attach_policy(ctx, id, new, old)
   for _, a in ipairs(ATTACH) do
-    local before, after = set_of(old and old[a.prop]), set_of(new and new[a.prop])
+    local after = set_of(new and new[a.prop])
     for _, name in ipairs(new and new[a.prop] or {}) do
-      if not before[name] then
-        settle(ctx, ("%s %s to take policy %s"):format(a.prop:sub(1, -2):lower(), name, id),
-          a.kind.attach, { [a.kind.param] = name, PolicyArn = id })
-        before[name] = true
-      end
+      settle(ctx, ("%s %s to take policy %s"):format(a.prop:sub(1, -2):lower(), name, id),
+        a.kind.attach, { [a.kind.param] = name, PolicyArn = id })
     end
     for _, name in ipairs(old and old[a.prop] or {}) do
       if not after[name] then
@@ -537,7 +580,7 @@ function ManagedPolicy.delete(ctx, id, props)
     end
   end
   local dok, err = pcall(call, ctx, "the detached policy " .. id, "DeletePolicy",
-    { PolicyArn = id }, { "DeleteConflict" })
+    { PolicyArn = id }, { "DeleteConflict" }, CONFLICT_WAIT)
   if not dok and P.is(err, "DeleteConflict") then
     P.fail(err, ("policy %s is still in use (attached, or the permissions boundary of a role "
       .. "or user made outside this stack); remove that use and run the command again"):format(id))
@@ -645,16 +688,17 @@ function Policy.read(ctx, id, props)
   return live, { Id = id }
 end
 
+-- The policy is put on every role, group and user of new, also where old
+-- says it is already (PutRolePolicy is idempotent; and a role replaced
+-- under the same name since the plan read `old` has lost it), then
+-- deleted where new no longer puts it, or under its old name.
 function Policy.update(ctx, id, new, old)
   check_targets(new)
   local renamed = old.PolicyName ~= nil and old.PolicyName ~= new.PolicyName
-  local changed = renamed or P.changed("PolicyDocument", new.PolicyDocument, old.PolicyDocument)
   for _, t in ipairs(TARGETS) do
-    local before, after = set_of(old[t.prop]), set_of(new[t.prop])
+    local after = set_of(new[t.prop])
     for _, name in ipairs(new[t.prop] or {}) do
-      if changed or not before[name] then
-        put_inline(ctx, t.kind, name, new.PolicyName, new.PolicyDocument)
-      end
+      put_inline(ctx, t.kind, name, new.PolicyName, new.PolicyDocument)
     end
     for _, name in ipairs(old[t.prop] or {}) do
       if renamed or not after[name] then
@@ -714,9 +758,16 @@ local function one_role(props)
   end
 end
 
-local function sync_profile_roles(ctx, name, new, old)
-  local before, after = set_of(old), set_of(new)
-  for _, role in ipairs(old or {}) do
+-- Makes the profile's roles new's. What is live is read again rather than
+-- taken from `old`: a role replaced under the same name since the plan
+-- read it has left the profile, and AddRoleToInstanceProfile is not
+-- idempotent (a profile holds one role).
+local function sync_profile_roles(ctx, name, new)
+  local live = P.array()
+  local r = settle(ctx, "instance profile " .. name, "GetInstanceProfile", { InstanceProfileName = name })
+  for _, role in ipairs(r.InstanceProfile.Roles or {}) do live[#live + 1] = role.RoleName end
+  local before, after = set_of(live), set_of(new)
+  for _, role in ipairs(live) do
     if not after[role] then
       gone_ok(pcall(call, ctx, "IAM", "RemoveRoleFromInstanceProfile",
         { InstanceProfileName = name, RoleName = role }))
@@ -739,7 +790,7 @@ function InstanceProfile.create(ctx, props)
     Tags = P.tags_with(ctx, nil),
   })
   if not ok then taken(r, "an instance profile", "InstanceProfileName", name) end
-  sync_profile_roles(ctx, name, props.Roles, nil)
+  sync_profile_roles(ctx, name, props.Roles)
   return name, { Arn = r.InstanceProfile.Arn }
 end
 
@@ -761,7 +812,7 @@ end
 
 function InstanceProfile.update(ctx, id, new, old)
   one_role(new)
-  sync_profile_roles(ctx, id, new.Roles, old.Roles)
+  sync_profile_roles(ctx, id, new.Roles)
   local r = settle(ctx, "instance profile " .. id, "GetInstanceProfile", { InstanceProfileName = id })
   return { Arn = r.InstanceProfile.Arn }
 end
@@ -774,7 +825,7 @@ function InstanceProfile.delete(ctx, id, props)
       { InstanceProfileName = id, RoleName = role.RoleName }))
   end
   gone_ok(pcall(call, ctx, "the emptied instance profile " .. id, "DeleteInstanceProfile",
-    { InstanceProfileName = id }, { "DeleteConflict" }))
+    { InstanceProfileName = id }, { "DeleteConflict" }, CONFLICT_WAIT))
 end
 
 function InstanceProfile.find(ctx, props)
@@ -848,7 +899,7 @@ function Group.delete(ctx, id, props)
   end
   strip(ctx, KINDS.Group, id)
   gone_ok(pcall(call, ctx, "the emptied group " .. id, "DeleteGroup", { GroupName = id },
-    { "DeleteConflict" }))
+    { "DeleteConflict" }, CONFLICT_WAIT))
 end
 
 -- IAM groups take no tags: the group an interrupted create made is found
