@@ -582,8 +582,9 @@ function ManagedPolicy.delete(ctx, id, props)
   local dok, err = pcall(call, ctx, "the detached policy " .. id, "DeletePolicy",
     { PolicyArn = id }, { "DeleteConflict" }, CONFLICT_WAIT)
   if not dok and P.is(err, "DeleteConflict") then
-    P.fail(err, ("policy %s is still in use (attached, or the permissions boundary of a role "
-      .. "or user made outside this stack); remove that use and run the command again"):format(id))
+    P.fail(err, ("policy %s is still in use (attached somewhere, or with versions made outside "
+      .. "cairn); see aws iam list-entities-for-policy and list-policy-versions, remove that "
+      .. "use and run the command again"):format(id))
   end
   gone_ok(dok, err)
 end
