@@ -221,14 +221,32 @@ static const char *r(const printer *o)
 	return o->color ? "\033[0m" : "";
 }
 
-/* A copy of v with every unknown marker replaced by the text shown. */
+/* Inside a value printed as JSON, an unknown marker becomes this string,
+ * and its quoted JSON form is then replaced by the bare words. */
+#define UNKNOWN_SENTINEL "\x01unknown\x01"
+#define UNKNOWN_QUOTED "\"\\u0001unknown\\u0001\""
+
+/* Writes s with every quoted sentinel replaced by (known after apply). */
+static void put_unquoted(FILE *f, const char *s)
+{
+	const char *hit;
+	size_t n = strlen(UNKNOWN_QUOTED);
+	while ((hit = strstr(s, UNKNOWN_QUOTED)) != NULL) {
+		fwrite(s, 1, (size_t)(hit - s), f);
+		fputs("(known after apply)", f);
+		s = hit + n;
+	}
+	fputs(s, f);
+}
+
+/* A copy of v with every unknown marker replaced by the sentinel. */
 static json_t *displayable(const json_t *v)
 {
 	const char *k;
 	json_t *x, *o;
 	size_t i;
 	if (cairn_is_unknown(v))
-		return json_string("(known after apply)");
+		return json_string(UNKNOWN_SENTINEL);
 	if (json_is_object(v)) {
 		o = json_object();
 		json_object_foreach((json_t *)v, k, x)
@@ -275,11 +293,11 @@ static void put_value(const printer *o, const json_t *v, int indent)
 				*p++ = '\0';
 			if (line != s)
 				fprintf(o->f, "\n%*s", indent, "");
-			fputs(line, o->f);
+			put_unquoted(o->f, line);
 		}
 	} else if (s) {
 		/* one line; JSON_COMPACT leaves no spaces after separators */
-		fputs(s, o->f);
+		put_unquoted(o->f, s);
 	}
 	free(s);
 	json_decref(d);
