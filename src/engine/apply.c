@@ -23,10 +23,11 @@
  * the deletion of a record waits for the deletion of its deposed objects.
  *
  * The loop (after curl's 10-at-a-time.c): start every ready operation up
- * to `parallelism` in flight; save the state if anything changed (so the
- * pending records of the creates about to start are on disk BEFORE their
+ * to `parallelism` in flight; save the state if anything changed (one
+ * write per turn: what finished in the last turn, and the pending records
+ * of the creates about to start, which are therefore on disk BEFORE their
  * create calls); spawn them; let the runner run for a moment; completions
- * update the state in memory; save again; repeat. After a failure or a
+ * update the state in memory; repeat. After a failure or a
  * Ctrl-C nothing new starts, the operations in flight finish and the state
  * is saved. A second Ctrl-C exits at once from the signal handler (removing
  * the lock file): the journal keeps the state consistent.
@@ -968,7 +969,10 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 				continue; /* finished without AWS; may unblock others */
 			batch[nb++] = o;
 		}
-		/* the pending records reach the disk before their create calls */
+		/* one write journals both what finished in the last turn and
+		 * the pending records of what starts now: every finished
+		 * operation is on disk before anything new starts, and every
+		 * pending record before its create call */
 		if (save(&ac) < 0) {
 			for (i = 0; i < (size_t)nb; i++)
 				batch[i]->status = OPS_WAIT;
@@ -976,7 +980,6 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 		}
 		for (i = 0; i < (size_t)nb; i++)
 			spawn(&ac, batch[i]);
-		save(&ac);
 		if (running(&ac) == 0) {
 			int more = 0;
 			for (i = 0; i < ac.n && !ac.failed; i++)
@@ -987,7 +990,6 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 			break;
 		}
 		eng_step(e, 250);
-		save(&ac);
 		still_running(&ac);
 	}
 
