@@ -38,6 +38,7 @@
 
 #include "cairn/common.h"
 #include "cairn/diag.h"
+#include "cairn/template.h"
 
 typedef enum cairn_policy_severity {
 	CAIRN_SEVERITY_LOW = 1,
@@ -119,6 +120,7 @@ typedef struct cairn_policy_result {
 	char *path;                  /* property path at fault, "" for the resource itself */
 	char *message;               /* NULL for PASS */
 	int line, col;               /* of the path in the template, 0 when unknown */
+	int resource_line;           /* where the resource's logical id is written, 0 when unknown */
 	cairn_waiver *waiver;        /* WAIVED, or FAIL with an expired waiver; else NULL */
 	int waiver_expired;          /* the waiver above has expired */
 } cairn_policy_result;
@@ -173,6 +175,21 @@ int cairn_policy_run(const cairn_policy_set *set, const json_t *document,
 		     const cairn_policy_run_options *opts, cairn_policy_report *report,
 		     cairn_diags *diags);
 
+/* A cairn_policy_locate_fn over a template (ud is the const
+ * cairn_template *): cairn_template_resource_mark for resources; for a
+ * stack-level result with a path, that path under the template's
+ * Metadata.Cairn. */
+int cairn_policy_locate_template(void *ud, const char *logical_id, const char *path, int *line,
+				 int *col);
+
+/* The packs a template chooses in Metadata.Cairn.Policies: built-in pack
+ * names, or directories (relative to the template's directory) which are
+ * added to set. *packs (NULL when the template chooses nothing: run every
+ * pack) is an allocated list of *npacks names the caller frees. Bad
+ * entries are errors in diags with their position; CAIRN_EINVALID. */
+int cairn_policy_template_packs(cairn_policy_set *set, const cairn_template *t, char ***packs,
+				size_t *npacks, cairn_diags *diags);
+
 typedef enum cairn_policy_format {
 	CAIRN_FORMAT_TEXT = 0,
 	CAIRN_FORMAT_JSON,
@@ -214,5 +231,10 @@ typedef int (*cairn_policy_load_fn)(void *ud, const char *path, json_t **documen
 				    void (**release)(void *locate_ud));
 int cairn_policy_test(const cairn_policy_set *set, const char *dir, cairn_policy_load_fn load,
 		      void *load_ud, FILE *out, int verbose);
+/* The load function over the stack loader (no parameters, no
+ * credentials): cairn_stack_load + cairn_stack_document. ud is unused. */
+int cairn_policy_load_template(void *ud, const char *path, json_t **document,
+			       cairn_policy_locate_fn *locate, void **locate_ud,
+			       void (**release)(void *locate_ud));
 
 #endif

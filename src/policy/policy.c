@@ -21,6 +21,7 @@
  * budget or memory error ends that policy's evaluation of this document.
  * The set owns its policies; a report's results point into the set.
  */
+#define _GNU_SOURCE /* strverscmp: cis-1.4 before cis-1.10 */
 #include <ctype.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -456,6 +457,11 @@ static int add_policy(cairn_policy_set *set, const char *pack, const char *file,
 
 /* ---- packs ----------------------------------------------------------- */
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
 typedef struct pack_walk {
 	const char *prefix;     /* "policies/<pack>/" */
 	char **paths;           /* files found */
@@ -504,6 +510,7 @@ int cairn_policy_set_add_pack(cairn_policy_set *set, const char *name, cairn_dia
 					"no built-in policy pack '%s' (cairn policy list shows them)",
 					name);
 	}
+	qsort(w.paths, w.n, sizeof(*w.paths), cmp_str);
 	for (i = 0; i < w.n; i++) {
 		char *text;
 		size_t len;
@@ -564,11 +571,6 @@ int cairn_policy_set_add_builtin(cairn_policy_set *set, cairn_diags *diags)
 			rc = r;
 	}
 	return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 int cairn_policy_set_add_dir(cairn_policy_set *set, const char *dir, cairn_diags *diags)
@@ -807,6 +809,7 @@ static cairn_waiver *copy_waiver(const cairn_waiver *w)
 
 typedef struct run_ctx {
 	const cairn_policy_set *set;
+	const cairn_policy *only;     /* run just this one, or NULL */
 	const cairn_policy_run_options *o;
 	cairn_policy_report *rep;
 	const cairn_pdoc *doc;
@@ -840,6 +843,10 @@ static cairn_policy_result *add_result(run_ctx *c, const cairn_policy *p, cairn_
 	x->message = message ? cairn_xstrdup(message) : NULL;
 	if (st != CAIRN_RESULT_ERROR || id)
 		locate(c->o, id, x->path, &x->line, &x->col);
+	if (id) {
+		int rc;
+		locate(c->o, id, "", &x->resource_line, &rc);
+	}
 	if (st == CAIRN_RESULT_FAIL || st == CAIRN_RESULT_UNDECIDED || st == CAIRN_RESULT_PASS) {
 		waiver_slot *w = find_waiver(&c->ws, p, resource);
 		if (w && st == CAIRN_RESULT_PASS) {
@@ -1035,9 +1042,9 @@ static int selected(const cairn_policy_run_options *o, const cairn_policy *p)
 	return 0;
 }
 
-int cairn_policy_run(const cairn_policy_set *set, const json_t *document,
-		     const cairn_policy_run_options *opts, cairn_policy_report *report,
-		     cairn_diags *diags)
+static int run(const cairn_policy_set *set, const cairn_policy *only, const json_t *document,
+	       const cairn_policy_run_options *opts, cairn_policy_report *report,
+	       cairn_diags *diags)
 {
 	run_ctx c;
 	cairn_pdoc *doc;
@@ -1051,6 +1058,7 @@ int cairn_policy_run(const cairn_policy_set *set, const json_t *document,
 	if (rc < 0)
 		return rc;
 	c.set = set;
+	c.only = only;
 	c.o = opts;
 	c.rep = report;
 	c.doc = doc;
@@ -1083,7 +1091,7 @@ int cairn_policy_run(const cairn_policy_set *set, const json_t *document,
 			     opts, &c.ws, diags);
 
 	for (i = 0; i < set->n; i++)
-		if (selected(opts, set->v[i]))
+		if (only ? set->v[i] == only : selected(opts, set->v[i]))
 			run_policy(&c, set->v[i]);
 
 	for (i = 0; i < c.ws.n; i++) {
@@ -1100,6 +1108,20 @@ int cairn_policy_run(const cairn_policy_set *set, const json_t *document,
 	if (diags->nerrors > nerr)
 		return cairn_error_setc(CAIRN_EINVALID, "%s: invalid waivers", c.file);
 	return 0;
+}
+
+int cairn_policy_run(const cairn_policy_set *set, const json_t *document,
+		     const cairn_policy_run_options *opts, cairn_policy_report *report,
+		     cairn_diags *diags)
+{
+	return run(set, NULL, document, opts, report, diags);
+}
+
+int cairn_policy_run_one(const cairn_policy_set *set, const cairn_policy *only,
+			 const json_t *document, const cairn_policy_run_options *opts,
+			 cairn_policy_report *report, cairn_diags *diags)
+{
+	return run(set, only, document, opts, report, diags);
 }
 
 /* ---- reports ------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 #include <lua.h>
 
 #include "cairn/common.h"
+#include "cairn/policy.h"
 
 typedef struct cairn_sandbox cairn_sandbox;
 
@@ -107,5 +108,10 @@ int cairn_pdoc_live(const cairn_pdoc *d);
 void cairn_pdoc_install(cairn_pdoc *d, cairn_sandbox *sb);
 /* Registers only "cairn.policy.json" (for states without a document). */
 void cairn_pdoc_install_json(cairn_sandbox *sb);
+
+/* cairn_policy_run limited to one policy of the set (fixtures). */
+int cairn_policy_run_one(const cairn_policy_set *set, const cairn_policy *only,
+			 const json_t *document, const cairn_policy_run_options *opts,
+			 cairn_policy_report *report, cairn_diags *diags);
 
 #endif

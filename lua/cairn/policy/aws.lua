@@ -277,4 +277,82 @@ function A.is_read_only(r)
   return false
 end
 
+-- The live document's account_data field (docs/internals/policy-engine.md):
+-- its value, or raises "could not decide" naming what the audit did not
+-- collect. what is a phrase for the message ("the password policy").
+function A.account_field(stack, field, what)
+  local data = stack:account_data()
+  if data == nil then
+    P.undecided_error("the account's " .. what .. " is only known to a live audit " ..
+                      "(cairn audit fills account_data)", "")
+  end
+  local v = data[field]
+  if v == nil then
+    P.undecided_error("the audit did not collect " .. what .. " (account_data." .. field .. ")", "")
+  end
+  return v
+end
+
+-- The trails the live audit collected (account_data.trails), as
+-- resource-like tables { id, type, Properties = {EventSelectors,
+-- AdvancedEventSelectors, IsLogging, IsMultiRegionTrail, ...}, entry },
+-- or nil when there are none collected.
+function A.account_trails(stack)
+  local data = stack:account_data()
+  if data == nil or data.trails == nil then return nil end
+  local out = {}
+  for _, t in ipairs(data.trails) do
+    local status = t.Status or {}
+    out[#out + 1] = {
+      id = t.Name or t.TrailARN or "trail",
+      type = "AWS::CloudTrail::Trail",
+      entry = t,
+      Properties = {
+        S3BucketName = t.S3BucketName,
+        IsMultiRegionTrail = t.IsMultiRegionTrail,
+        IsLogging = status.IsLogging,
+        EnableLogFileValidation = t.LogFileValidationEnabled,
+        KMSKeyId = t.KmsKeyId,
+        EventSelectors = t.EventSelectors,
+        AdvancedEventSelectors = t.AdvancedEventSelectors,
+      },
+    }
+  end
+  return out
+end
+
+-- True when a trail records every management event, read and write
+-- (EventSelectors or AdvancedEventSelectors; none means all). Returns
+-- false and the path at fault otherwise.
+function A.trail_logs_management(trail)
+  local props = trail.Properties
+  local sels, adv = props.EventSelectors, props.AdvancedEventSelectors
+  if (sels == nil or #P.list(sels) == 0) and (adv == nil or #P.list(adv) == 0) then
+    return true
+  end
+  for _, sel in ipairs(P.list(sels)) do
+    local include = sel.IncludeManagementEvents
+    local rwt = sel.ReadWriteType and P.str(sel.ReadWriteType) or "All"
+    local excluded = sel.ExcludeManagementEventSources
+    if P.bool(include) ~= false and rwt == "All" and #P.list(excluded) == 0 then
+      return true
+    end
+  end
+  for _, sel in ipairs(P.list(adv)) do
+    local management, restricted = false, false
+    for _, fs in ipairs(P.list(sel.FieldSelectors)) do
+      local field = P.str(fs.Field)
+      if field == "eventCategory" then
+        for _, v in ipairs(P.list(fs.Equals)) do
+          if P.str(v) == "Management" then management = true end
+        end
+      elseif field ~= nil then
+        restricted = true
+      end
+    end
+    if management and not restricted then return true end
+  end
+  return false, sels ~= nil and "Properties.EventSelectors" or "Properties.AdvancedEventSelectors"
+end
+
 return A
