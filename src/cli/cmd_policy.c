@@ -100,6 +100,7 @@ static int cmd_test(int argc, char **argv)
 	size_t l;
 
 	cli_init(&p, argc, argv, "cairn policy test [options] [DIR]", opts);
+	p.cmd = "policy test";
 	while ((id = cli_next(&p, &v)) != CLI_END) {
 		if (id == CLI_ERR)
 			return 1;
@@ -185,6 +186,7 @@ static int cmd_list_show(int argc, char **argv, int show)
 
 	cli_init(&p, argc, argv, show ? "cairn policy show [options] ID" : "cairn policy list [options]",
 		 opts);
+	p.cmd = show ? "policy show" : "policy list";
 	while ((id = cli_next(&p, &v)) != CLI_END) {
 		if (id == CLI_ERR)
 			goto out;

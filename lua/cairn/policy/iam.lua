@@ -211,6 +211,15 @@ end
 -- ("arn:aws:s3:::b/*") or a path of roles is not broad; an unknown never
 -- is (it is always a specific resource).
 function I.is_broad(v)
+  if P.is_unknown(v) then
+    -- "arn:aws:iam::${AWS::AccountId}:role/*" is every role: judge the
+    -- shape, as long as the unknown parts are not in the resource part
+    local s = P.shape(v)
+    if type(s) ~= "string" then return false end
+    local a = P.arn.parse(s)
+    if not a or a.resource:find("${}", 1, true) then return false end
+    v = s
+  end
   if type(v) ~= "string" then return false end
   if v == "*" then return true end
   local a = P.arn.parse(v)
