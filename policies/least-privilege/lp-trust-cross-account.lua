@@ -23,7 +23,8 @@ local function federated_ok(s, provider)
     end
     return false
   end
-  if type(provider) == "string" and provider:find("token.actions.githubusercontent.com", 1, true) then
+  local text = P.shape(provider)
+  if type(text) == "string" and text:find("token.actions.githubusercontent.com", 1, true) then
     return any(":sub")
   end
   return any(":sub") or any(":aud") or any(":amr") or keys["saml:aud"] ~= nil
