@@ -1311,3 +1311,49 @@ done:
 	*out = p;
 	return 0;
 }
+
+int cairn_plan_document(const cairn_plan *p, const cairn_stack *s, const cairn_state *st,
+			const json_t *live, json_t **out)
+{
+	plan_env pe;
+	json_t *empty = json_object();
+	size_t i;
+	int rc;
+
+	memset(&pe, 0, sizeof(pe));
+	pe.s = s;
+	pe.st = st;
+	pe.live = live ? live : empty;
+	pe.decided = json_object();
+	cairn_engine_state_env_init(&pe.senv, s, st);
+	pe.env.ref = plan_ref;
+	pe.env.getatt = plan_getatt;
+	pe.env.ud = &pe;
+	for (i = 0; i < p->n; i++)
+		if (!p->v[i].deposed)
+			json_object_set_new(pe.decided, p->v[i].logical_id,
+					    json_integer(p->v[i].action));
+	rc = cairn_stack_document(s, &pe.env, out);
+	if (rc == 0) {
+		/* the names cairn generates are planned values too: the one in
+		 * the state for what stays, unknown for what is made anew */
+		json_t *res = json_object_get(*out, "resources"), *r;
+		const char *id;
+		json_object_foreach(res, id, r) {
+			const cairn_resource *sr = cairn_stack_find(s, id);
+			const char *np = sr && sr->t ? sr->t->name_property : NULL;
+			json_t *props = json_object_get(r, "Properties"), *rec, *name;
+			if (!np || !json_is_object(props) || json_object_get(props, np))
+				continue;
+			rec = cairn_state_resource(st, id);
+			name = json_object_get(json_object_get(rec, "properties"), np);
+			if (name && !new_value_unknown(&pe, id))
+				json_object_set(props, np, name);
+			else
+				json_object_set_new(props, np, generated_name_marker(np));
+		}
+	}
+	json_decref(pe.decided);
+	json_decref(empty);
+	return rc;
+}
