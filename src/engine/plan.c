@@ -780,8 +780,8 @@ int cairn_plan_check_fresh(const cairn_plan *p, const cairn_state *st, const cha
  * the state. */
 typedef struct plan_env {
 	cairn_eval_env env;       /* handed to cairn_stack_eval */
-	const cairn_stack *s;
-	const cairn_state *st;
+	const cairn_stack *s;     /* the stack planned */
+	const cairn_state *st;    /* its state */
 	const json_t *live;       /* the refresh result */
 	json_t *decided;          /* logical id -> action (integer) so far */
 	cairn_state_env senv;     /* state lookups */
@@ -974,6 +974,13 @@ static int plan_resource(cairn_plan *p, size_t *cap, plan_env *pe, const cairn_r
 	if (cairn_stack_eval_properties(pe->s, r, &pe->env, &desired) < 0)
 		return cairn_error_setc(CAIRN_EINVALID, "%s (%s): %s", r->logical_id, r->type,
 					cairn_error_last());
+	{
+		/* the result may share values with the template: the generated
+		 * name goes into a copy of our own */
+		json_t *own = json_copy(desired);
+		json_decref(desired);
+		desired = own;
+	}
 	gen = np && !json_object_get(r->properties, np);
 	e = push_entry(p, cap, r->logical_id, r->type, CAIRN_ACTION_NOOP);
 
@@ -1197,14 +1204,14 @@ static void plan_outputs(cairn_plan *p, plan_env *pe, int destroy)
 		json_object_foreach(outs, k, o) {
 			json_t *v = json_object_get(o, "Value");
 			json_t *old = json_object_get(json_object_get(prior, k), "value");
-			json_t *entry = json_pack("{s:O?}", "value", v);
+			json_t *entry = json_pack("{s:o?}", "value", v ? json_deep_copy(v) : NULL);
 			if (json_object_get(o, "Export"))
 				json_object_set(entry, "export", json_object_get(o, "Export"));
 			if (!old)
 				json_object_set_new(entry, "change", json_string("create"));
 			else if (!v || cairn_has_unknown(v) || !json_equal(v, old)) {
 				json_object_set_new(entry, "change", json_string("update"));
-				json_object_set(entry, "before", old);
+				json_object_set_new(entry, "before", json_deep_copy(old));
 			}
 			json_object_set_new(p->outputs, k, entry);
 		}
@@ -1214,8 +1221,10 @@ static void plan_outputs(cairn_plan *p, plan_env *pe, int destroy)
 		if (json_object_get(p->outputs, k))
 			continue;
 		json_object_set_new(p->outputs, k,
-				    json_pack("{s:s, s:O?}", "change", "delete", "before",
-					      json_object_get(x, "value")));
+				    json_pack("{s:s, s:o?}", "change", "delete", "before",
+					      json_object_get(x, "value")
+						      ? json_deep_copy(json_object_get(x, "value"))
+						      : NULL));
 	}
 	cairn_plan_mask(p->outputs, p->noecho);
 }
@@ -1342,15 +1351,18 @@ int cairn_plan_document(const cairn_plan *p, const cairn_stack *s, const cairn_s
 		json_object_foreach(res, id, r) {
 			const cairn_resource *sr = cairn_stack_find(s, id);
 			const char *np = sr && sr->t ? sr->t->name_property : NULL;
-			json_t *props = json_object_get(r, "Properties"), *rec, *name;
+			json_t *props = json_object_get(r, "Properties"), *rec, *name, *own;
 			if (!np || !json_is_object(props) || json_object_get(props, np))
 				continue;
+			/* the document may share values with the template: a copy */
+			own = json_copy(props);
 			rec = cairn_state_resource(st, id);
 			name = json_object_get(json_object_get(rec, "properties"), np);
 			if (name && !new_value_unknown(&pe, id))
-				json_object_set(props, np, name);
+				json_object_set(own, np, name);
 			else
-				json_object_set_new(props, np, generated_name_marker(np));
+				json_object_set_new(own, np, generated_name_marker(np));
+			json_object_set_new(r, "Properties", own);
 		}
 	}
 	json_decref(pe.decided);
