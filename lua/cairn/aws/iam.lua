@@ -264,9 +264,10 @@ local function strip(ctx, k, name)
 end
 
 -- Tags of a role or user: untag what the template dropped, then tag with
--- the user's tags plus cairn's.
+-- the user's tags plus cairn's (also when adopting what an interrupted
+-- create made: its create call tagged it, this makes sure).
 local function retag(ctx, tag_op, untag_op, param, name, new, old)
-  if not P.changed("Tags", new or P.array(), old) then return end
+  if not ctx.adopt and not P.changed("Tags", new or P.array(), old) then return end
   local removed = P.removed_tag_keys(new, old)
   if #removed > 0 then call(ctx, "IAM", untag_op, { [param] = name, TagKeys = removed }) end
   call(ctx, "IAM", tag_op, { [param] = name, Tags = P.tags_with(ctx, new) })
@@ -555,6 +556,9 @@ function ManagedPolicy.read(ctx, id, props)
 end
 
 function ManagedPolicy.update(ctx, id, new, old)
+  if ctx.adopt then
+    call(ctx, "IAM", "TagPolicy", { PolicyArn = id, Tags = P.tags_with(ctx, nil) })
+  end
   if P.changed("PolicyDocument", new.PolicyDocument, old.PolicyDocument) then
     new_version(ctx, id, new.PolicyDocument)
   end
@@ -813,6 +817,9 @@ end
 
 function InstanceProfile.update(ctx, id, new, old)
   one_role(new)
+  if ctx.adopt then
+    call(ctx, "IAM", "TagInstanceProfile", { InstanceProfileName = id, Tags = P.tags_with(ctx, nil) })
+  end
   sync_profile_roles(ctx, id, new.Roles)
   local r = settle(ctx, "instance profile " .. id, "GetInstanceProfile", { InstanceProfileName = id })
   return { Arn = r.InstanceProfile.Arn }
