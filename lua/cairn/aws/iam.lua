@@ -46,11 +46,14 @@ local P = require "cairn.provider"
 
 -- A document as IAM returns it (URL-encoded JSON text) as a table; text
 -- that is not JSON is returned as it is (plan then shows it as it is).
+-- Percent-escapes are decoded as RFC 3986 says (and botocore does): a "+"
+-- stays a "+". Text that does not start with an escape is JSON already
+-- (moto returns some documents unencoded).
 local function doc(text)
   if type(text) ~= "string" then return text end
   local s = text
   if s:match("^%s*%%") then
-    s = s:gsub("%+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+    s = s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
   end
   local ok, v = pcall(P.json_decode, s)
   return ok and v or s
