@@ -576,6 +576,26 @@ class TestPolicies(IamCase):
         self.cairn_ok("destroy", "--auto-approve", t)
         self.assert_all_gone()
 
+    def test_documents_come_back_intact(self):
+        # IAM returns documents URL-encoded: "+", spaces, "%", quotes and
+        # non-ASCII text must decode to what was sent, or the next plan
+        # would not be a no-op
+        odd = doc({"Sid": "Odd1", "Effect": "Allow", "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::b/a+b c%20d/\u00e9t\u00e9/*",
+                   "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml + data \"x\""}}})
+        res = self.principals()
+        res["MP"] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": odd}}
+        res["Inline"] = {"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyName": "odd", "PolicyDocument": odd, "Roles": [ref("R1")]}}
+        res["R2"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] = {
+            "StringLike": {"aws:RequesterTag/x": "a+b %41 \u00e9"}}
+        t = self.stack(res)
+        self.apply(t)
+        want = json.loads(json.dumps(odd))
+        self.assertEqual(self.default_doc(self.pid("MP")), want)
+        self.assertEqual(self.inline("role", self.pid("R1"))["odd"], want)
+        self.noop(t)
+
     def test_inline_policy_needs_a_principal(self):
         t = self.stack({"P": {"Type": "AWS::IAM::Policy", "Properties": {
             "PolicyName": "p", "PolicyDocument": doc(allow("s3:*"))}}})
