@@ -945,6 +945,7 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 		strcpy(lock_to_remove, opts->lock_file);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESTART; /* a save in progress is not cut short */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
