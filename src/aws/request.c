@@ -121,6 +121,7 @@ void cairn_awsreq_copy(cairn_awsreq *dst, const cairn_awsreq *src)
 	copy_list(&dst->headers, &src->headers);
 	if (src->body.len)
 		cairn_buf_put(&dst->body, src->body.ptr, src->body.len);
+	dst->flags = src->flags;
 }
 
 void cairn_awsreq_set_header(cairn_awsreq *r, const char *name, const char *value)

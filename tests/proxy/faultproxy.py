@@ -77,8 +77,8 @@ class Config:
 
 
 def new_stats():
-    return {"requests": 0, "forwarded": 0, "replayed": 0, "throttle": 0, "error500": 0,
-            "error503": 0, "drop": 0, "per_operation": {}}
+    return {"requests": 0, "connections": 0, "forwarded": 0, "replayed": 0, "throttle": 0,
+            "error500": 0, "error503": 0, "drop": 0, "per_operation": {}}
 
 
 def operation_of(service, headers, body, target):
@@ -227,6 +227,7 @@ class FaultProxy:
             writer.close()
 
     async def handle(self, reader, writer):
+        self.stats["connections"] += 1
         try:
             while True:
                 try:
