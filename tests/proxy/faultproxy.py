@@ -27,7 +27,7 @@ header (".../us-east-1/kms/aws4_request"), the protocol from the service.
 Usage:
   faultproxy.py --upstream http://127.0.0.1:PORT [--port 0] [--latency-ms 50]
                 [--throttle 0.3] [--error500 0] [--error503 0] [--drop 0]
-                [--seed N] [--retry-after-ms N]
+                [--seed N] [--retry-after-ms N] [--fault-limit N] [--replay]
 It prints "listening on PORT" on stdout once ready. At runtime:
   GET  /__proxy/stats    counters as JSON (requests, forwarded, throttle, ...,
                          per_operation: {"kms.CreateKey": n, ...})
@@ -64,6 +64,7 @@ class Config:
         self.drop = float(kw.get("drop", 0) or 0)
         self.retry_after_ms = kw.get("retry_after_ms")
         self.replay = bool(kw.get("replay", False))
+        self.fault_limit = kw.get("fault_limit")  # stop injecting after this many faults
 
     def update(self, d):
         for k, v in d.items():
@@ -72,6 +73,8 @@ class Config:
                 self.retry_after_ms = v
             elif k == "replay":
                 self.replay = bool(v)
+            elif k == "fault_limit":
+                self.fault_limit = v
             elif hasattr(self, k):
                 setattr(self, k, float(v))
 
@@ -185,6 +188,10 @@ class FaultProxy:
         self.cache = {}
 
     def choose(self):
+        if self.cfg.fault_limit is not None:
+            done = sum(self.stats[k] for k in ("throttle", "error500", "error503", "drop"))
+            if done >= self.cfg.fault_limit:
+                return None
         r = self.rng.random()
         for kind in ("throttle", "error500", "error503", "drop"):
             rate = getattr(self.cfg, kind)
@@ -312,8 +319,23 @@ class FaultProxy:
         return self
 
     def stop(self):
-        if self.loop and self.server:
-            self.loop.call_soon_threadsafe(self.server.close)
+        """Stops a proxy started with start(): closes the listener and
+        every connection, and ends the thread."""
+        if not (self.loop and self.server):
+            return
+
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        fut = asyncio.run_coroutine_threadsafe(shutdown(), self.loop)
+        try:
+            fut.result(10)
+        except Exception:
+            pass
 
 
 def main():
@@ -328,10 +350,11 @@ def main():
     ap.add_argument("--retry-after-ms", type=int, default=None)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--replay", action="store_true")
+    ap.add_argument("--fault-limit", type=int, default=None)
     a = ap.parse_args()
     p = FaultProxy(a.upstream, port=a.port, seed=a.seed, latency_ms=a.latency_ms,
                    throttle=a.throttle, error500=a.error500, error503=a.error503, drop=a.drop,
-                   retry_after_ms=a.retry_after_ms, replay=a.replay)
+                   retry_after_ms=a.retry_after_ms, replay=a.replay, fault_limit=a.fault_limit)
 
     def ready():
         print("listening on %d" % p.port, flush=True)
