@@ -160,6 +160,7 @@ void cairn_uri_encode(cairn_buf *b, const char *s, size_t len, int keep_slash)
 			cairn_buf_put(b, e, 3);
 		}
 	}
+	b->ptr[b->len] = '\0'; /* also when nothing was added */
 }
 
 static int hexval(int c)

@@ -308,8 +308,9 @@ class FaultProxy:
         def run():
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
+            self._main = self.loop.create_task(self.serve(ev.set))
             try:
-                self.loop.run_until_complete(self.serve(ev.set))
+                self.loop.run_until_complete(self._main)
             except asyncio.CancelledError:
                 pass
 
@@ -326,10 +327,12 @@ class FaultProxy:
 
         async def shutdown():
             self.server.close()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            tasks = [t for t in asyncio.all_tasks()
+                     if t is not asyncio.current_task() and t is not self._main]
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._main.cancel()
 
         fut = asyncio.run_coroutine_threadsafe(shutdown(), self.loop)
         try:
