@@ -377,7 +377,8 @@ int cairn_pdoc_new(cairn_pdoc **out, const json_t *document)
 				add_key(d, json_string_value(n), i);
 		}
 	}
-	qsort(d->keys, d->nkeys, sizeof(*d->keys), cmp_key);
+	if (d->nkeys > 1)
+		qsort(d->keys, d->nkeys, sizeof(*d->keys), cmp_key);
 
 	/* Who refers to whom. */
 	for (i = 0; i < d->n; i++) {
@@ -394,7 +395,8 @@ int cairn_pdoc_new(cairn_pdoc **out, const json_t *document)
 	for (i = 0; i < d->n; i++) {
 		pdoc_res *r = &d->v[i];
 		size_t w = 0;
-		qsort(r->refs, r->nrefs, sizeof(*r->refs), cmp_size);
+		if (r->nrefs > 1)
+			qsort(r->refs, r->nrefs, sizeof(*r->refs), cmp_size);
 		for (j = 0; j < r->nrefs; j++)
 			if (w == 0 || r->refs[w - 1] != r->refs[j])
 				r->refs[w++] = r->refs[j];
@@ -859,8 +861,8 @@ static int json_decode(lua_State *L)
 	json_error_t err;
 	json_t **box;
 	if (len > MAX_JSON_TEXT)
-		return luaL_error(L, "json.decode: text of %zu bytes is over the %u-byte limit",
-				  len, MAX_JSON_TEXT);
+		return luaL_error(L, "json.decode: text of %I bytes is over the %I-byte limit",
+				  (lua_Integer)len, (lua_Integer)MAX_JSON_TEXT);
 	cairn_sandbox_charge(L, (long long)len / 8);
 	box = lua_newuserdatauv(L, sizeof(*box), 0);
 	*box = NULL;

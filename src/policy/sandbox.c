@@ -121,6 +121,15 @@ void cairn_sandbox_exempt(lua_State *L, int on)
 		sb->exempt_depth--;
 }
 
+size_t cairn_sandbox_headroom(lua_State *L, size_t *cap)
+{
+	cairn_sandbox *sb = cairn_sandbox_of(L);
+	size_t limit = sb->exempt + sb->limit;
+	if (cap)
+		*cap = sb->limit;
+	return sb->used >= limit ? 0 : limit - sb->used;
+}
+
 size_t cairn_sandbox_memory(const cairn_sandbox *sb, size_t *peak)
 {
 	if (peak)
@@ -133,8 +142,8 @@ size_t cairn_sandbox_memory(const cairn_sandbox *sb, size_t *peak)
 static int budget_error(lua_State *L, cairn_sandbox *sb)
 {
 	sb->budget_hit = 1;
-	return luaL_error(L, "instruction budget of %lld exhausted (an endless loop?)",
-			  sb->budget);
+	return luaL_error(L, "instruction budget of %I exhausted (an endless loop?)",
+			  (lua_Integer)sb->budget);
 }
 
 static void sb_hook(lua_State *L, lua_Debug *ar)
