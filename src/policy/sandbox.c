@@ -291,11 +291,16 @@ static int frozen_real(lua_State *L, int idx)
 	return 0;
 }
 
-/* next() that sees through read-only proxies. */
+/* next() that sees through read-only proxies and completes tables that
+ * are filled on demand (a resource's Properties, document.c). */
 static int sb_next(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 2);
+	if (luaL_getmetafield(L, 1, "__cairn_force") != LUA_TNIL) {
+		lua_pushvalue(L, 1);
+		lua_call(L, 1, 0);
+	}
 	if (frozen_real(L, 1))
 		lua_replace(L, 1);
 	if (lua_next(L, 1))
