@@ -426,6 +426,14 @@ static int add_policy(cairn_policy_set *set, const char *pack, const char *file,
 		}
 		if (json_object_size(p->frameworks) == 0)
 			FERR("frameworks", "frameworks is empty");
+		{
+			/* Lua's table order varies from run to run: sort, so that
+			 * reports are the same for the same input. */
+			char *dump = json_dumps(p->frameworks, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(p->frameworks);
+			p->frameworks = json_loads(dump, JSON_DECODE_ANY, NULL);
+			free(dump);
+		}
 	}
 	lua_pop(L, 1);
 
