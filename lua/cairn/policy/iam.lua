@@ -375,6 +375,14 @@ for _, a in ipairs(I.PERMISSIONS_ACTIONS) do
   table.insert(pm_by_service[svc], a)
 end
 
+-- Actions that only read although their verb does not say so (reading an
+-- SSE-KMS object needs kms:Decrypt).
+local READ_ACTIONS = {
+  ["kms:decrypt"] = true, ["logs:startquery"] = true, ["logs:stopquery"] = true,
+  ["athena:startqueryexecution"] = true, ["athena:stopqueryexecution"] = true,
+  ["cloudtrail:startquery"] = true,
+}
+
 local function is_read_name(name)
   for _, v in ipairs(READ_VERBS) do
     if name:sub(1, #v) == v then return true end
@@ -406,7 +414,7 @@ local function action_class(pattern)
                    I.matches(pattern, svc .. ":PutPolicy")) then pm = true end
   end
   if not wild then
-    local read = is_read_name(name)
+    local read = is_read_name(name) or READ_ACTIONS[svc .. ":" .. name] == true
     return { read = read, write = not read or pm, permissions = pm }
   end
   local prefix = name:sub(1, wild - 1)
