@@ -34,7 +34,7 @@ typedef struct cairn_aws_options {
 	const char *region;      /* --region, or NULL: AWS_REGION, AWS_DEFAULT_REGION, profile */
 	const char *profile;     /* --profile, or NULL: AWS_PROFILE, then "default" */
 	int max_attempts;        /* 0: AWS_MAX_ATTEMPTS, profile max_attempts, else 3 */
-	double timeout;          /* seconds per attempt; 0: 60 */
+	double timeout;          /* seconds per attempt; 0: CAIRN_AWS_TIMEOUT, else 60 */
 	int require_credentials; /* 0: credentials are looked up lazily at the first call */
 } cairn_aws_options;
 

@@ -254,6 +254,16 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		cairn_log(CAIRN_LOG_DEBUG, "aws: retry_mode '%s' requested; cairn always uses standard mode", v);
 	cairn_retry_init(&a->retry, max_attempts);
 	a->timeout = opts->timeout > 0 ? opts->timeout : 60.0;
+	v = getenv_nz("CAIRN_AWS_TIMEOUT");
+	if (opts->timeout <= 0 && v) {
+		char *end;
+		double t = strtod(v, &end);
+		if (*end || !(t > 0) || t > 3600) {
+			rc = cairn_error_setc(CAIRN_EINVALID, "CAIRN_AWS_TIMEOUT = '%s': expected seconds (0 < t <= 3600)", v);
+			goto fail;
+		}
+		a->timeout = t;
+	}
 	{
 		const json_t *s3 = json_object_get(cairn_awscfg_profile(a->cfg, a->profile), "s3");
 		const char *style = json_string_value(json_object_get(s3, "addressing_style"));
@@ -611,6 +621,7 @@ static void on_http(void *ud, cairn_http_resp *resp)
 		cairn_proto_resp pr;
 		status = resp->status;
 		pr.status = resp->status;
+		pr.flags = o->base.flags;
 		pr.headers = &resp->headers;
 		pr.body = cairn_buf_cstr(&resp->body);
 		pr.len = resp->body.len;
@@ -909,6 +920,7 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 		} else {
 			cairn_proto_resp pr;
 			pr.status = resp.status;
+			pr.flags = req.flags;
 			pr.headers = &resp.headers;
 			pr.body = cairn_buf_cstr(&resp.body);
 			pr.len = resp.body.len;

@@ -476,6 +476,13 @@ static json_t *new_record(apply_ctx *ac, op *o, json_t *props)
 		json_object_set_new(rec, "deposed", json_deep_copy(dep));
 	if (o->r && o->r->deletion_policy == CAIRN_POLICY_RETAIN)
 		json_object_set_new(rec, "deletion_policy", json_string("Retain"));
+	{
+		json_t *sens = cairn_plan_sensitive_keys(props, ac->p->noecho);
+		if (json_array_size(sens) > 0)
+			json_object_set_new(rec, "sensitive", sens);
+		else
+			json_decref(sens);
+	}
 	return rec;
 }
 
@@ -945,6 +952,7 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 		strcpy(lock_to_remove, opts->lock_file);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESTART; /* a save in progress is not cut short */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);

@@ -85,7 +85,13 @@ class TestInterrupt(cairntest.CairnTestCase):
                 if seen >= lines:
                     p.send_signal(sig)
                     break
-        rest, err = p.communicate(timeout=300)
+        # the rest through the file object: communicate() would read the
+        # descriptor and lose what the line iterator has buffered
+        rest = p.stdout.read()
+        err = p.stderr.read()
+        p.wait(timeout=300)
+        p.stdout.close()
+        p.stderr.close()
         return p.returncode, "".join(out) + rest, err
 
     def unlock_if_stale(self):
@@ -249,7 +255,10 @@ class TestInterrupt(cairntest.CairnTestCase):
                     time.sleep(0.01)
                     p.send_signal(signal.SIGINT)
                     break
-        out, err = p.communicate(timeout=60)
+        out, err = p.stdout.read(), p.stderr.read()
+        p.wait(timeout=60)
+        p.stdout.close()
+        p.stderr.close()
         self.assertEqual(p.returncode, 130)
         self.assertIn("Stopping at once", err)
         self.assertFalse(os.path.exists(self.spath + ".lock"), "the second Ctrl-C removes the lock")

@@ -27,7 +27,7 @@ header (".../us-east-1/kms/aws4_request"), the protocol from the service.
 Usage:
   faultproxy.py --upstream http://127.0.0.1:PORT [--port 0] [--latency-ms 50]
                 [--throttle 0.3] [--error500 0] [--error503 0] [--drop 0]
-                [--seed N] [--retry-after-ms N]
+                [--seed N] [--retry-after-ms N] [--fault-limit N] [--replay]
 It prints "listening on PORT" on stdout once ready. At runtime:
   GET  /__proxy/stats    counters as JSON (requests, forwarded, throttle, ...,
                          per_operation: {"kms.CreateKey": n, ...})
@@ -64,6 +64,7 @@ class Config:
         self.drop = float(kw.get("drop", 0) or 0)
         self.retry_after_ms = kw.get("retry_after_ms")
         self.replay = bool(kw.get("replay", False))
+        self.fault_limit = kw.get("fault_limit")  # stop injecting after this many faults
 
     def update(self, d):
         for k, v in d.items():
@@ -72,13 +73,15 @@ class Config:
                 self.retry_after_ms = v
             elif k == "replay":
                 self.replay = bool(v)
+            elif k == "fault_limit":
+                self.fault_limit = v
             elif hasattr(self, k):
                 setattr(self, k, float(v))
 
 
 def new_stats():
-    return {"requests": 0, "forwarded": 0, "replayed": 0, "throttle": 0, "error500": 0,
-            "error503": 0, "drop": 0, "per_operation": {}}
+    return {"requests": 0, "connections": 0, "forwarded": 0, "replayed": 0, "throttle": 0,
+            "error500": 0, "error503": 0, "drop": 0, "per_operation": {}}
 
 
 def operation_of(service, headers, body, target):
@@ -185,6 +188,10 @@ class FaultProxy:
         self.cache = {}
 
     def choose(self):
+        if self.cfg.fault_limit is not None:
+            done = sum(self.stats[k] for k in ("throttle", "error500", "error503", "drop"))
+            if done >= self.cfg.fault_limit:
+                return None
         r = self.rng.random()
         for kind in ("throttle", "error500", "error503", "drop"):
             rate = getattr(self.cfg, kind)
@@ -227,6 +234,7 @@ class FaultProxy:
             writer.close()
 
     async def handle(self, reader, writer):
+        self.stats["connections"] += 1
         try:
             while True:
                 try:
@@ -300,8 +308,9 @@ class FaultProxy:
         def run():
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
+            self._main = self.loop.create_task(self.serve(ev.set))
             try:
-                self.loop.run_until_complete(self.serve(ev.set))
+                self.loop.run_until_complete(self._main)
             except asyncio.CancelledError:
                 pass
 
@@ -311,8 +320,25 @@ class FaultProxy:
         return self
 
     def stop(self):
-        if self.loop and self.server:
-            self.loop.call_soon_threadsafe(self.server.close)
+        """Stops a proxy started with start(): closes the listener and
+        every connection, and ends the thread."""
+        if not (self.loop and self.server):
+            return
+
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks()
+                     if t is not asyncio.current_task() and t is not self._main]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._main.cancel()
+
+        fut = asyncio.run_coroutine_threadsafe(shutdown(), self.loop)
+        try:
+            fut.result(10)
+        except Exception:
+            pass
 
 
 def main():
@@ -327,10 +353,11 @@ def main():
     ap.add_argument("--retry-after-ms", type=int, default=None)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--replay", action="store_true")
+    ap.add_argument("--fault-limit", type=int, default=None)
     a = ap.parse_args()
     p = FaultProxy(a.upstream, port=a.port, seed=a.seed, latency_ms=a.latency_ms,
                    throttle=a.throttle, error500=a.error500, error503=a.error503, drop=a.drop,
-                   retry_after_ms=a.retry_after_ms, replay=a.replay)
+                   retry_after_ms=a.retry_after_ms, replay=a.replay, fault_limit=a.fault_limit)
 
     def ready():
         print("listening on %d" % p.port, flush=True)
