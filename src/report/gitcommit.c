@@ -450,11 +450,15 @@ static int update_workdir(gctx *g)
 	return 0;
 fail:
 	git_index_free(index);
-	return cairn_error_setc(rc, "committed %s on %s, but could not update the working tree "
-				    "of %s: %s; run git -C %s checkout -- reports/ to bring it up "
-				    "to date",
-				g->res->commit, g->res->branch, g->o->repo, cairn_error_last(),
-				g->o->repo);
+	{
+		char *why = cairn_xstrdup(cairn_error_last());
+		cairn_error_setc(rc, "committed %s on %s, but could not update the working tree of "
+				     "%s: %s; run git -C %s checkout -- reports/ to bring it up to "
+				     "date",
+				 g->res->commit, g->res->branch, g->o->repo, why, g->o->repo);
+		free(why);
+	}
+	return rc;
 }
 
 /* ---- Push ------------------------------------------------------------ */

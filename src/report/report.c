@@ -100,6 +100,24 @@ static void loc_dispose(cairn_report_location *l)
 	l->file = NULL;
 }
 
+/* Replaces the error message with prefix + message + suffix. With suffix
+ * NULL, prefix is an origin ("report JSON") that replaces the message's
+ * own "report" origin: "report: x" becomes "PREFIX: x". (The message slot
+ * cannot be formatted into itself, hence the copy.) */
+static int rewrap(int code, const char *prefix, const char *suffix)
+{
+	char *old = cairn_xstrdup(cairn_error_last());
+	const char *msg = old;
+	if (!suffix && strncmp(msg, "report: ", 8) == 0)
+		msg += 8;
+	if (suffix)
+		cairn_error_setc(code, "%s%s%s", prefix, msg, suffix);
+	else
+		cairn_error_setc(code, "%s: %s", prefix, msg);
+	free(old);
+	return code;
+}
+
 /* ---- Names ----------------------------------------------------------- */
 
 static const char *const drift_names[] = {"IN_SYNC", "MODIFIED", "DELETED", "NOT_CHECKED"};
@@ -336,8 +354,7 @@ int cairn_report_set_template(cairn_report *r, const char *path, const char *sha
 						path, sha256);
 		memcpy(hex, sha256, 65);
 	} else if (cairn_sha256_file(path, hex) < 0) {
-		return cairn_error_setc(CAIRN_EINVALID, "report: cannot hash the template: %s",
-					cairn_error_last());
+		return rewrap(CAIRN_EINVALID, "report: cannot hash the template: ", "");
 	}
 	set_str(&r->template_path, path);
 	memcpy(r->template_sha256, hex, 65);
@@ -375,8 +392,7 @@ int cairn_report_add_policy(cairn_report *r, const char *path, const char *sha25
 						"report: policy %s: '%s' is not a SHA-256", path, sha256);
 		memcpy(hex, sha256, 65);
 	} else if (cairn_sha256_file(path, hex) < 0) {
-		return cairn_error_setc(CAIRN_EINVALID, "report: cannot hash policy file: %s",
-					cairn_error_last());
+		return rewrap(CAIRN_EINVALID, "report: cannot hash policy file ", "");
 	}
 	p = cairn_xcalloc(1, sizeof(*p));
 	p->path = cairn_xstrdup(path);
@@ -1649,7 +1665,7 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 			return rc;
 	}
 	if ((rc = cairn_report_new(&r, kind ? CAIRN_REPORT_AUDIT : CAIRN_REPORT_DRIFT, stack)) < 0)
-		return perr(p, "stack", "%s", cairn_error_last() + strlen("report: "));
+		return rewrap(CAIRN_EINVALID, p->origin, NULL);
 	cairn_report_set_version(r, version);
 	cairn_report_set_generated_at(r, when);
 	if (cairn_report_set_template(r, tpath, tsha) < 0) {
@@ -1692,7 +1708,7 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 				goto fail;
 			}
 			if (cairn_report_add_policy(r, path, sha) < 0) {
-				rc = perr(p, w, "%s", cairn_error_last() + strlen("report: "));
+				rc = rewrap(CAIRN_EINVALID, p->origin, NULL);
 				free(w);
 				goto fail;
 			}
@@ -1737,8 +1753,7 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 		memcpy(order, r->controls, n * sizeof(*order));
 		memcpy(worder, r->waivers, r->nwaivers * sizeof(*worder));
 		if ((rc = cairn_report_finish(r)) < 0) {
-			rc = cairn_error_setc(CAIRN_EINVALID, "%s: %s", p->origin,
-					      cairn_error_last() + strlen("report: "));
+			rc = rewrap(CAIRN_EINVALID, p->origin, NULL);
 			free(order);
 			free(worder);
 			goto fail;
@@ -1874,9 +1889,8 @@ int cairn__report_redacted(cairn_report *r, cairn_report **out)
 	rc = parse(&p, clean, out);
 	json_decref(clean);
 	if (rc < 0)
-		return cairn_error_setc(rc, "report: after redaction the report no longer holds "
-					    "together (%s); a secret value is probably also an id",
-					cairn_error_last());
+		return rewrap(rc, "report: after redaction the report no longer holds together (",
+			      "); a secret value is probably also an id");
 	/* What redaction may have touched, the digests were computed on the
 	 * real paths: keep those. */
 	memcpy((*out)->policies_sha256, r->policies_sha256, sizeof(r->policies_sha256));
