@@ -38,6 +38,13 @@
 		(arr)[(n)++] = (item);                                      \
 	} while (0)
 
+/* qsort, which must not see a NULL array even when it is empty. */
+static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? cairn_xstrdup(s) : NULL;
@@ -68,7 +75,7 @@ static json_t *canon(const json_t *v)
 		json_t *item;
 		json_object_foreach((json_t *)v, k, item)
 			keys[i++] = k;
-		qsort(keys, n, sizeof(char *), keycmp);
+		sort_n(keys, n, sizeof(char *), keycmp);
 		out = json_object();
 		for (i = 0; i < n; i++)
 			json_object_set_new(out, keys[i], canon(json_object_get(v, keys[i])));
@@ -745,7 +752,7 @@ void cairn_report_policies_digest(const cairn_report_policy *const *files, size_
 	lines = cairn_xcalloc(n, sizeof(char *));
 	for (i = 0; i < n; i++)
 		lines[i] = cairn_xasprintf("%s  %s\n", files[i]->sha256, files[i]->path);
-	qsort(lines, n, sizeof(char *), keycmp);
+	sort_n(lines, n, sizeof(char *), keycmp);
 	for (i = 0; i < n; i++) {
 		cairn_buf_puts(&all, lines[i]);
 		free(lines[i]);
@@ -767,17 +774,17 @@ int cairn_report_finish(cairn_report *r)
 		return invalid("stack %s: a drift report has no controls, waivers or policies",
 			       r->stack);
 
-	qsort(r->drift, r->ndrift, sizeof(*r->drift), cmp_drift);
+	sort_n(r->drift, r->ndrift, sizeof(*r->drift), cmp_drift);
 	for (i = 0; i < r->ndrift; i++) {
 		cairn_report_drift *d = r->drift[i];
-		qsort(d->diffs, d->ndiffs, sizeof(*d->diffs), cmp_diff);
+		sort_n(d->diffs, d->ndiffs, sizeof(*d->diffs), cmp_diff);
 		if ((rc = check_drift(d)) < 0)
 			return rc;
 		if (i > 0 && strcmp(r->drift[i - 1]->logical_id, d->logical_id) == 0)
 			return invalid("resource %s has two drift entries", d->logical_id);
 	}
 
-	qsort(r->waivers, r->nwaivers, sizeof(*r->waivers), cmp_waiver);
+	sort_n(r->waivers, r->nwaivers, sizeof(*r->waivers), cmp_waiver);
 	for (i = 0; i < r->nwaivers; i++) {
 		cairn_report_waiver *w = r->waivers[i];
 		if (empty(w->control) || empty(w->resource) || empty(w->reason) ||
@@ -792,11 +799,11 @@ int cairn_report_finish(cairn_report *r)
 		w->status = w->expired ? CAIRN_REPORT_WAIVER_EXPIRED : CAIRN_REPORT_WAIVER_UNUSED;
 	}
 
-	qsort(r->controls, r->ncontrols, sizeof(*r->controls), cmp_control);
+	sort_n(r->controls, r->ncontrols, sizeof(*r->controls), cmp_control);
 	for (i = 0; i < r->ncontrols; i++) {
 		cairn_report_control *c = r->controls[i];
-		qsort(c->frameworks, c->nframeworks, sizeof(*c->frameworks), cmp_framework);
-		qsort(c->findings, c->nfindings, sizeof(*c->findings), cmp_finding);
+		sort_n(c->frameworks, c->nframeworks, sizeof(*c->frameworks), cmp_framework);
+		sort_n(c->findings, c->nfindings, sizeof(*c->findings), cmp_finding);
 		if ((rc = check_control(r, c)) < 0)
 			return rc;
 		if (i > 0 && strcmp(r->controls[i - 1]->id, c->id) == 0)
@@ -809,7 +816,7 @@ int cairn_report_finish(cairn_report *r)
 		}
 	}
 
-	qsort(r->policies, r->npolicies, sizeof(*r->policies), cmp_policy);
+	sort_n(r->policies, r->npolicies, sizeof(*r->policies), cmp_policy);
 	for (i = 1; i < r->npolicies; i++)
 		if (strcmp(r->policies[i - 1]->path, r->policies[i]->path) == 0)
 			return invalid("policy file %s is listed twice", r->policies[i]->path);
@@ -1750,8 +1757,10 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 		size_t n = r->ncontrols;
 		cairn_report_control **order = cairn_xcalloc(n + 1, sizeof(*order));
 		cairn_report_waiver **worder = cairn_xcalloc(r->nwaivers + 1, sizeof(*worder));
-		memcpy(order, r->controls, n * sizeof(*order));
-		memcpy(worder, r->waivers, r->nwaivers * sizeof(*worder));
+		if (n)
+			memcpy(order, r->controls, n * sizeof(*order));
+		if (r->nwaivers)
+			memcpy(worder, r->waivers, r->nwaivers * sizeof(*worder));
 		if ((rc = cairn_report_finish(r)) < 0) {
 			rc = rewrap(CAIRN_EINVALID, p->origin, NULL);
 			free(order);
