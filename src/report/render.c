@@ -505,7 +505,8 @@ static void md_heading(cairn_buf *b, int level, const char *text)
 
 static void md_facts(cairn_buf *b, const cairn_report *r)
 {
-	cairn_buf_puts(b, "| Checked | |\n|---|---|\n| Stack | ");
+	md_heading(b, 2, "What was checked");
+	cairn_buf_puts(b, "| Item | Value |\n|---|---|\n| Stack | ");
 	md_code(b, r->stack, 1);
 	cairn_buf_puts(b, " |\n| Template | ");
 	md_code(b, r->template_path, 1);
@@ -699,10 +700,10 @@ static void md_drift(cairn_buf *b, const cairn_report *r)
 	md_code(b, r->stack, 0);
 	cairn_buf_puts(b, " that its state records and compared the live configuration with the "
 			  "values cairn last applied from the template. Only the properties the "
-			  "template sets are compared.\n\n");
-	md_facts(b, r);
+			  "template sets are compared.\n");
 	md_heading(b, 2, "Summary");
 	md_drift_summary_table(b, &s);
+	md_facts(b, r);
 	cairn_buf_putc(b, '\n');
 	md_drift_body(b, r, 2);
 	md_verify(b, r);
@@ -848,8 +849,7 @@ static void md_audit(cairn_buf *b, const cairn_report *r)
 	cairn_buf_puts(b, ". A control **passed** when nothing it checks is wrong, **failed** "
 			  "when at least one finding is neither fixed nor waived, is **waived** "
 			  "when every failure is covered by an approved, unexpired waiver, and is "
-			  "**not decided** when cairn could not obtain a value it needs.\n\n");
-	md_facts(b, r);
+			  "**not decided** when cairn could not obtain a value it needs.\n");
 
 	md_heading(b, 2, "Summary");
 	cairn_buf_printf(b,
@@ -870,6 +870,7 @@ static void md_audit(cairn_buf *b, const cairn_report *r)
 				 "| Resources not checked for drift | %zu |\n"
 				 "| Resources in sync | %zu |\n",
 				 s.modified, s.deleted, s.not_checked, s.in_sync);
+	md_facts(b, r);
 
 	md_control_section(b, r, CAIRN_REPORT_FAILED, "Failed controls",
 			   "Most severe first. Each finding names the resource, where it is "

@@ -62,7 +62,10 @@ TEST(audit_markdown_reads_top_down_for_an_auditor)
 	CHECK(strncmp(md, "# Compliance audit: `model-registry`\n", 37) == 0);
 	/* Summary table first, then failed, not decided, waived, waivers,
 	 * drift, passed, policy files, how to check. */
-	CHECK(pos(md, "## Summary") < pos(md, "## Failed controls"));
+	/* The first section is the summary table. */
+	CHECK(pos(md, "\n## ") == pos(md, "\n## Summary\n\n| Result | Count |"));
+	CHECK(pos(md, "## Summary") < pos(md, "## What was checked"));
+	CHECK(pos(md, "## What was checked") < pos(md, "## Failed controls"));
 	CHECK(pos(md, "## Failed controls") < pos(md, "## Controls not decided"));
 	CHECK(pos(md, "## Controls not decided") < pos(md, "## Waived controls"));
 	CHECK(pos(md, "## Waived controls") < pos(md, "## Waivers"));
@@ -162,6 +165,9 @@ TEST(drift_markdown)
 {
 	char *md = render_file(FIX "/drift.json", CAIRN_REPORT_MARKDOWN, 0), *sec;
 	CHECK(strncmp(md, "# Drift report: `s3-ingestion`\n", 31) == 0);
+	CHECK(pos(md, "\n## ") == pos(md, "\n## Summary\n\n| Drift status | Resources |"));
+	CHECK_CONTAINS(md, "## What was checked\n\n| Item | Value |\n|---|---|\n"
+			   "| Stack | `s3-ingestion` |\n| Template | `stacks/s3-ingestion.yaml` |\n");
 	sec = section(md, "## Summary");
 	CHECK_CONTAINS(sec, "| Modified | 2 |");
 	CHECK_CONTAINS(sec, "| Deleted | 1 |");
