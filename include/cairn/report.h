@@ -320,12 +320,16 @@ void cairn_redactor_free(cairn_redactor *red);
  * they occur; shorter ones only where a whole string equals them (a
  * substring match would destroy the report). Empty values are ignored. */
 void cairn_redactor_add(cairn_redactor *red, const char *value);
-/* Redacts b in place; returns the number of replacements. red may be
- * NULL (patterns only). */
+/* The document pass: redacts a rendered output in place and returns the
+ * number of replacements. Literals made only of hex digits are skipped
+ * here (they would hit cairn's own hashes and numbers); the value pass
+ * below handles them. red may be NULL (patterns only). */
 size_t cairn_redact_buf(const cairn_redactor *red, cairn_buf *b);
-/* A redacted copy of s (caller frees). */
+/* The value pass: a redacted copy of s (caller frees). */
 char *cairn_redact_string(const cairn_redactor *red, const char *s);
-/* A redacted deep copy of v, keys included (new reference). */
+/* The value pass over a JSON value: a redacted deep copy, object keys
+ * included, and numbers whose digits hold a literal replaced by the
+ * string "(redacted)" (new reference). */
 json_t *cairn_redact_json(const cairn_redactor *red, const json_t *v);
 
 /* ---- Committing to git --------------------------------------------- */

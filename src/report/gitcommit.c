@@ -660,14 +660,20 @@ int cairn_report_commit(cairn_report *r, const cairn_commit_options *o,
 	g.res = res;
 	if (!o || !o->repo || !*o->repo)
 		return cairn_error_setc(CAIRN_EINVALID, "no reports repository given (--commit REPO)");
-	/* The generation time is the commit's; it never goes in the files. */
+	/* The generation time is the commit's; it never goes in the files.
+	 * One redacted copy serves every file and the message. */
 	{
 		char *saved = r->generated_at;
+		cairn_report *c = NULL;
 		r->generated_at = NULL;
-		rc = render_files(&g, r);
-		if (rc == 0)
-			rc = cairn_report_message(r, &g.message);
+		rc = cairn__report_redacted(r, &c);
 		r->generated_at = saved;
+		if (rc == 0)
+			rc = render_files(&g, c);
+		if (rc == 0)
+			rc = cairn_report_message(c, &g.message);
+		if (c)
+			cairn__report_release(r, c);
 	}
 	if (rc < 0)
 		goto out;

@@ -25,6 +25,14 @@
  *     40 or more starting with a prefix STS tokens have ("FwoGZXIvYXdz",
  *     "FQoGZXIvYXdz", "IQoJb3JpZ2lu").
  *
+ * Two entry points: cairn_redact_string and cairn_redact_json are the
+ * value pass (every literal); cairn_redact_buf is the document pass over
+ * rendered output, which leaves literals made only of hex digits alone
+ * (they cannot be told from cairn's own hashes, serials and line numbers,
+ * and the value pass has removed them from every value). Backslash
+ * escapes ("\n" in JSON, "\*" in Markdown) count as separators, so an
+ * escape letter never joins the run of characters after it.
+ *
  * False positives are the safe failure: a redacted identifier costs an
  * auditor a look at the template; a leaked key costs a rotation.
  *
@@ -204,9 +212,20 @@ static size_t redact_pem(cairn_buf *b)
 	return count;
 }
 
+static int hex_only(const char *s)
+{
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 /* Registered literals of SUBSTRING_MIN bytes or more, and (whole ==
- * 1) shorter ones when they equal the whole buffer. */
-static size_t redact_literals(const cairn_redactor *red, cairn_buf *b, int whole)
+ * 1) shorter ones when they equal the whole buffer. In a document
+ * (document == 1), literals of hex digits only are skipped: they cannot be
+ * told from the hashes, serials and line numbers cairn writes itself, and
+ * the value pass has already removed them from every value. */
+static size_t redact_literals(const cairn_redactor *red, cairn_buf *b, int whole, int document)
 {
 	size_t count = 0, i;
 	if (!red)
@@ -216,6 +235,8 @@ static size_t redact_literals(const cairn_redactor *red, cairn_buf *b, int whole
 		size_t k = strlen(lit), at = 0;
 		cairn_buf out = CAIRN_BUF_INIT;
 		int changed = 0;
+		if (document && hex_only(lit))
+			continue;
 		if (k < SUBSTRING_MIN) {
 			if (whole && b->len == k && memcmp(b->ptr, lit, k) == 0) {
 				cairn_buf_clear(b);
@@ -254,18 +275,32 @@ static size_t redact_tokens(cairn_buf *b)
 	cairn_buf out = CAIRN_BUF_INIT;
 	size_t i = 0, count = 0, n = b->len;
 	const char *s = b->ptr;
+	int after_escape = 0;
 	if (!s)
 		return 0;
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		int prev = i > 0 ? (unsigned char)s[i - 1] : 0;
+		if (c == '\\' && i + 1 < n) {
+			/* An escape (JSON "\n", "\u00e9", Markdown "\*") is one
+			 * separator: its letter never joins the run after it. */
+			size_t k = s[i + 1] == 'u' && i + 6 <= n ? 6 : 2;
+			cairn_buf_put(&out, s + i, k);
+			i += k;
+			after_escape = 1;
+			continue;
+		}
+		if (after_escape) {
+			prev = 0;
+			after_escape = 0;
+		}
 		if ((c == 'A') && access_key_id(s + i, n - i, prev)) {
 			cairn_buf_puts(&out, CAIRN_REDACTED);
 			i += 20;
 			count++;
 			continue;
 		}
-		if (is_b64(c) && !(i > 0 && is_b64(prev))) {
+		if (is_b64(c) && !is_b64(prev)) {
 			size_t j = i;
 			while (j < n && is_b64((unsigned char)s[j]))
 				j++;
@@ -281,7 +316,8 @@ static size_t redact_tokens(cairn_buf *b)
 			 * access key id could start, and look again there. */
 			{
 				size_t k = i + 1;
-				while (k < j && !(s[k] == 'A' && !isalnum((unsigned char)s[k - 1])))
+				while (k < j && !(s[k] == 'A' && !isalnum((unsigned char)s[k - 1])) &&
+				       s[k] != '\\')
 					k++;
 				cairn_buf_put(&out, s + i, k - i);
 				i = k;
@@ -300,11 +336,11 @@ static size_t redact_tokens(cairn_buf *b)
 	return count;
 }
 
-static size_t redact(const cairn_redactor *red, cairn_buf *b, int whole)
+static size_t redact(const cairn_redactor *red, cairn_buf *b, int document)
 {
 	size_t n = 0;
 	n += redact_pem(b);
-	n += redact_literals(red, b, whole);
+	n += redact_literals(red, b, 1, document);
 	n += redact_tokens(b);
 	return n;
 }
@@ -318,7 +354,7 @@ char *cairn_redact_string(const cairn_redactor *red, const char *s)
 {
 	cairn_buf b = CAIRN_BUF_INIT;
 	cairn_buf_puts(&b, s ? s : "");
-	redact(red, &b, 1);
+	redact(red, &b, 0);
 	return cairn_buf_detach(&b);
 }
 
@@ -332,7 +368,7 @@ static int number_is_secret(const cairn_redactor *red, const json_t *v)
 		cairn_die("json_dumps failed");
 	cairn_buf_puts(&b, text);
 	free(text);
-	n = redact_literals(red, &b, 1);
+	n = redact_literals(red, &b, 1, 0);
 	cairn_buf_dispose(&b);
 	return n > 0;
 }
@@ -346,7 +382,7 @@ json_t *cairn_redact_json(const cairn_redactor *red, const json_t *v)
 	case JSON_STRING: {
 		cairn_buf b = CAIRN_BUF_INIT;
 		cairn_buf_put(&b, json_string_value(v), json_string_length(v));
-		redact(red, &b, 1);
+		redact(red, &b, 0);
 		out = json_stringn(cairn_buf_cstr(&b), b.len);
 		cairn_buf_dispose(&b);
 		break;

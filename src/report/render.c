@@ -996,14 +996,9 @@ int cairn_report_render(cairn_report *r, cairn_report_format fmt, unsigned flags
 		break;
 	}
 	case CAIRN_REPORT_JSON: {
-		json_t *doc;
-		char *s;
-		/* c is already redacted; to_json redacts again, harmlessly. */
-		if ((rc = cairn_report_to_json(c, &doc)) < 0) {
-			cairn_report_free(c);
-			return rc;
-		}
-		s = json_dumps(doc, JSON_INDENT(2));
+		/* c is the redacted copy. */
+		json_t *doc = cairn__report_to_json_raw(c);
+		char *s = json_dumps(doc, JSON_INDENT(2));
 		json_decref(doc);
 		if (!s)
 			cairn_die("out of memory printing JSON");
@@ -1019,11 +1014,11 @@ int cairn_report_render(cairn_report *r, cairn_report_format fmt, unsigned flags
 			md_drift(&tmp, c);
 		break;
 	default:
-		cairn_report_free(c);
+		cairn__report_release(r, c);
 		return cairn_error_setc(CAIRN_EINVALID, "report: unknown output format %d",
 					(int)fmt);
 	}
-	cairn_report_free(c);
+	cairn__report_release(r, c);
 	finish_output(r, &tmp, out);
 	return 0;
 }
@@ -1140,7 +1135,7 @@ int cairn_report_message(cairn_report *r, cairn_buf *out)
 	if (c->state_serial >= 0)
 		cairn_buf_printf(&m, "Cairn-State-Serial: %lld\n", c->state_serial);
 	cairn_buf_printf(&m, "Cairn-Version: %s\n", c->version);
-	cairn_report_free(c);
+	cairn__report_release(r, c);
 	finish_output(r, &m, out);
 	return 0;
 }

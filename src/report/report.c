@@ -970,6 +970,7 @@ int cairn_report_drift_part(cairn_report *audit, cairn_report **out)
 	if ((rc = cairn_report_new(&d, CAIRN_REPORT_DRIFT, audit->stack)) < 0)
 		return rc;
 	copy_header(audit, d);
+	d->redacted = audit->redacted;
 	for (i = 0; i < audit->ndrift; i++) {
 		const cairn_report_drift *s = audit->drift[i];
 		cairn_report_drift *x =
@@ -1129,7 +1130,7 @@ static json_t *control_json(const cairn_report *r, const cairn_report_control *c
 }
 
 /* The JSON form without redaction (private: every public path redacts). */
-static json_t *to_json_raw(const cairn_report *r)
+json_t *cairn__report_to_json_raw(const cairn_report *r)
 {
 	json_t *o = json_object(), *t;
 	cairn_report_summary s;
@@ -1225,8 +1226,8 @@ int cairn_report_to_json(cairn_report *r, json_t **out)
 	*out = NULL;
 	if ((rc = cairn__report_redacted(r, &red)) < 0)
 		return rc;
-	*out = to_json_raw(red);
-	cairn_report_free(red);
+	*out = cairn__report_to_json_raw(red);
+	cairn__report_release(r, red);
 	return 0;
 }
 
@@ -1881,6 +1882,51 @@ int cairn_report_load(cairn_report **out, const char *path)
 	return rc;
 }
 
+/* The value pass over a report's JSON form: every string (and the keys
+ * of framework maps and property values) is redacted; numbers only inside
+ * property values ("expected", "actual"); cairn's own hashes and numbers
+ * (sha256 members, serial, line, column, counts) are left as they are. */
+static json_t *redact_doc(const cairn_redactor *red, const char *key, const json_t *v)
+{
+	json_t *out;
+	if (key && (strcmp(key, "expected") == 0 || strcmp(key, "actual") == 0))
+		return cairn_redact_json(red, v);
+	if (key && strcmp(key, "sha256") == 0)
+		return json_deep_copy(v);
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return cairn_redact_json(red, v);
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *x;
+		int user_keys = key && strcmp(key, "frameworks") == 0;
+		out = json_object();
+		json_object_foreach((json_t *)v, k, x) {
+			char *rk = user_keys ? cairn_redact_string(red, k) : cairn_xstrdup(k);
+			json_object_set_new(out, rk, redact_doc(red, k, x));
+			free(rk);
+		}
+		return out;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *x;
+		out = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(out, redact_doc(red, key, x));
+		return out;
+	}
+	default:
+		return json_deep_copy(v);
+	}
+}
+
+void cairn__report_release(cairn_report *r, cairn_report *copy)
+{
+	if (copy != r)
+		cairn_report_free(copy);
+}
+
 int cairn__report_redacted(cairn_report *r, cairn_report **out)
 {
 	pctx p = {"report", 1};
@@ -1890,9 +1936,13 @@ int cairn__report_redacted(cairn_report *r, cairn_report **out)
 	*out = NULL;
 	if ((rc = cairn_report_finish(r)) < 0)
 		return rc;
+	if (r->redacted) {
+		*out = r;
+		return 0;
+	}
 	red = cairn__report_redactor(r);
-	raw = to_json_raw(r);
-	clean = cairn_redact_json(red, raw);
+	raw = cairn__report_to_json_raw(r);
+	clean = redact_doc(red, NULL, raw);
 	json_decref(raw);
 	cairn_redactor_free(red);
 	rc = parse(&p, clean, out);
@@ -1904,5 +1954,13 @@ int cairn__report_redacted(cairn_report *r, cairn_report **out)
 	 * real paths: keep those. */
 	memcpy((*out)->policies_sha256, r->policies_sha256, sizeof(r->policies_sha256));
 	memcpy((*out)->template_sha256, r->template_sha256, sizeof(r->template_sha256));
+	(*out)->redacted = 1;
+	/* The copy keeps the secrets, so the last pass over its renderings
+	 * still knows them. */
+	{
+		size_t i;
+		for (i = 0; i < r->nsecrets; i++)
+			cairn_report_add_secret(*out, r->secrets[i]);
+	}
 	return 0;
 }

@@ -29,14 +29,23 @@ struct cairn_report {
 	size_t nwaivers, capwaivers;
 	char **secrets;                /* literals to redact (NoEcho values) */
 	size_t nsecrets, capsecrets;
+	int redacted;                  /* 1: an internal copy already redacted (never set on a
+					* report a caller builds) */
 };
 
 /* A redactor holding the report's secrets (caller frees). */
 cairn_redactor *cairn__report_redactor(const cairn_report *r);
 
-/* A redacted, finished copy of r (caller frees): what every renderer
- * draws from, so nothing unredacted can reach an output. */
+/* A redacted, finished copy of r: what every renderer draws from, so
+ * nothing unredacted can reach an output. When r is itself such a copy,
+ * *out is r (nothing to free); otherwise the caller frees *out. Use
+ * cairn__report_release to free it either way. */
 int cairn__report_redacted(cairn_report *r, cairn_report **out);
+void cairn__report_release(cairn_report *r, cairn_report *copy);
+
+/* The JSON form of r as it is, without redaction: only for a report that
+ * came from cairn__report_redacted. */
+json_t *cairn__report_to_json_raw(const cairn_report *r);
 
 /* The drift part of r's JSON (summary and resources), appended to obj. */
 void cairn__report_drift_json(const cairn_report *r, json_t *obj);

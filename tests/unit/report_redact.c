@@ -227,6 +227,71 @@ TEST(no_format_of_a_report_leaks)
 	cairn_report_free(r);
 }
 
+
+/* A NoEcho value that is all digits or hex can occur inside cairn's own
+ * hashes, serials and line numbers: those stay; the values go. */
+TEST(hex_and_numeric_secrets_leave_cairns_own_numbers_alone)
+{
+	static const char *const sha =
+		"36e7b71129f6a87168cc6d3d1057e93dbe90f47c386cf165a5bc2566d53c8262";
+	cairn_report *r;
+	cairn_report_control *c;
+	cairn_report_finding *f;
+	cairn_buf j = CAIRN_BUF_INIT, md = CAIRN_BUF_INIT, msg = CAIRN_BUF_INIT;
+	json_t *doc, *e = json_integer(1234), *a = json_string("key 6a87168c here");
+	cairn_report_new(&r, CAIRN_REPORT_AUDIT, "pins");
+	cairn_report_set_template(r, "stacks/pins.yaml", sha);
+	cairn_report_set_state(r, 1234, NULL);
+	cairn_report_add_secret(r, "1234");
+	cairn_report_add_secret(r, "6a87168c");
+	c = cairn_report_add_control(r, "C-1", "pin check", CAIRN_REPORT_SEV_LOW, NULL);
+	f = cairn_report_control_finding(c, CAIRN_REPORT_FAILED, "Db", "AWS::RDS::DBInstance",
+					 "pin 1234 is set");
+	cairn_report_finding_locate(f, "stacks/pins.yaml", 1234, 12);
+	cairn_report_finding_values(f, "Pin", e, a);
+	CHECK_INT(cairn_report_render(r, CAIRN_REPORT_JSON, 0, &j), 0);
+	CHECK_INT(cairn_report_render(r, CAIRN_REPORT_MARKDOWN, 0, &md), 0);
+	CHECK_INT(cairn_report_message(r, &msg), 0);
+	doc = json_loads(cairn_buf_cstr(&j), 0, NULL);
+	CHECK(doc != NULL);
+	CHECK_CONTAINS(j.ptr, sha);
+	CHECK_CONTAINS(j.ptr, "\"serial\": 1234");
+	CHECK_CONTAINS(j.ptr, "\"line\": 1234,");
+	CHECK_CONTAINS(j.ptr, "\"message\": \"pin (redacted) is set\"");
+	CHECK_CONTAINS(j.ptr, "\"expected\": \"(redacted)\"");
+	CHECK_CONTAINS(j.ptr, "\"actual\": \"key (redacted) here\"");
+	CHECK_CONTAINS(md.ptr, sha);
+	CHECK_CONTAINS(md.ptr, "`stacks/pins.yaml:1234`");
+	CHECK(strstr(md.ptr, "pin 1234") == NULL);
+	CHECK_CONTAINS(msg.ptr, "Cairn-Template-SHA256: " );
+	CHECK_CONTAINS(msg.ptr, sha);
+	CHECK_CONTAINS(msg.ptr, "Cairn-State-Serial: 1234\n");
+	json_decref(doc);
+	json_decref(e);
+	json_decref(a);
+	cairn_buf_dispose(&j);
+	cairn_buf_dispose(&md);
+	cairn_buf_dispose(&msg);
+	cairn_report_free(r);
+}
+
+/* Escapes in rendered text are separators: an escape letter never makes
+ * a run long enough to look like a secret, and JSON stays valid. */
+TEST(escapes_are_separators)
+{
+	cairn_buf b = CAIRN_BUF_INIT;
+	/* 79 base64 characters after a JSON "\n": not a token. */
+	const char *run79 = "Ab3dEf5hIj7lMn9pQr1tUv3xYz5bCd7fGh9jKl1nOp3rSt5vWx7zAb9dEf1hIj3lMn5pQr7tUv9xYz1";
+	CHECK_INT(strlen(run79), 79);
+	cairn_buf_printf(&b, "\"x\\n%s\"", run79);
+	CHECK_INT(cairn_redact_buf(NULL, &b), 0);
+	cairn_buf_clear(&b);
+	cairn_buf_puts(&b, "\"x\\nAKIAIOSFODNN7EXAMPLE\\u00e9\"");
+	CHECK_INT(cairn_redact_buf(NULL, &b), 1);
+	CHECK_STR(b.ptr, "\"x\\n(redacted)\\u00e9\"");
+	cairn_buf_dispose(&b);
+}
+
 int main(void)
 {
 	RUN(aws_credentials_are_redacted);
@@ -235,5 +300,7 @@ int main(void)
 	RUN(registered_literals);
 	RUN(json_values_keys_and_numbers);
 	RUN(no_format_of_a_report_leaks);
+	RUN(hex_and_numeric_secrets_leave_cairns_own_numbers_alone);
+	RUN(escapes_are_separators);
 	return test_done();
 }
