@@ -8,13 +8,15 @@
  * more before it is handed back, so no path from the model to the bytes
  * skips redaction.
  *
- * The Markdown is written for someone who has never seen cairn: it says
- * what was checked and against what, opens with a summary table, then has
- * one section per failed control (resource, template file and line,
- * property, expected and actual values, remediation, framework
- * requirements), the controls that could not be decided, the waivers with
- * reason, approver and expiry, the drift, the controls that passed, and
- * how to verify the report. Values are shown as compact JSON in code spans
+ * The Markdown is written for someone who has never seen cairn: after a
+ * paragraph on what the statuses mean it opens with the summary table,
+ * then what was checked (template and policies with their hashes, state
+ * serial, cairn version), one section per failed control (resource,
+ * template file and line, property, expected and actual values,
+ * remediation, framework requirements), the controls that could not be
+ * decided, the waived ones, every waiver with reason, approver and expiry,
+ * the drift, the controls that passed, the policy files, and how to verify
+ * the report. Values are shown as compact JSON in code spans
  * (so the string "true" and the boolean true differ), long ones as JSON
  * blocks. Text from the model is escaped, so a resource named `*x*` cannot
  * change the page's layout.
@@ -783,7 +785,8 @@ static void md_finding(cairn_buf *b, const cairn_report *r, const cairn_report_c
 		cairn_buf_puts(b, ": ");
 		md_text(b, w->reason);
 		cairn_buf_putc(b, '\n');
-	} else if (w && w->status == CAIRN_REPORT_WAIVER_EXPIRED && f->status != CAIRN_REPORT_NOT_DECIDED) {
+	} else if (w && w->status == CAIRN_REPORT_WAIVER_EXPIRED &&
+		   f->status != CAIRN_REPORT_NOT_DECIDED) {
 		cairn_buf_puts(b, "- A waiver approved by ");
 		md_text(b, w->approver);
 		cairn_buf_puts(b, " expired on ");
