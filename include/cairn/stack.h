@@ -37,6 +37,9 @@ typedef struct cairn_stack_options {
 	const char *partition;   /* NULL: "aws" (or derived from region) */
 	const char *url_suffix;  /* NULL: derived from the partition */
 	const char *state_dir;   /* where Fn::ImportValue finds other stacks' states; NULL: ".cairn" */
+	const char *const *azs;  /* Fn::GetAZs of region (e.g. from EC2 DescribeAvailabilityZones),
+				  * or NULL: Fn::GetAZs is unknown */
+	size_t nazs;
 } cairn_stack_options;
 
 typedef enum cairn_deletion_policy {
@@ -55,7 +58,10 @@ typedef struct cairn_resource {
 	cairn_deletion_policy deletion_policy;
 	cairn_deletion_policy update_replace_policy;
 	const char *condition;        /* its Condition name, or NULL */
-	int enabled;                  /* 1 when it has no Condition or its Condition is true */
+	int enabled;                  /* 1 when it has no Condition or its Condition is true, 0
+				       * when it is false, -1 when it cannot be known yet (it
+				       * depends on AWS::AccountId or AWS::Region, which are
+				       * unknown): checks treat -1 as enabled, apply must not */
 	int line, col;                /* where its logical id is written */
 } cairn_resource;
 
@@ -70,7 +76,8 @@ const cairn_template *cairn_stack_template(const cairn_stack *s);
 const cairn_types *cairn_stack_types(const cairn_stack *s);
 
 /* The resources, in a dependency order (each after all it depends on;
- * ties in template order). Includes disabled ones (enabled == 0). */
+ * ties in template order). Includes disabled ones (enabled == 0). The
+ * cairn_resource pointers stay valid until the stack is freed. */
 size_t cairn_stack_count(const cairn_stack *s);
 const cairn_resource *cairn_stack_at(const cairn_stack *s, size_t i);
 const cairn_resource *cairn_stack_find(const cairn_stack *s, const char *logical_id);
@@ -83,7 +90,13 @@ int cairn_stack_param_noecho(const cairn_stack *s, const char *name);
 /* How intrinsics that name resources are answered. Each returns a new
  * reference, or NULL when the value is not known yet (the result is then
  * an unknown marker). A NULL env (or NULL function) means nothing about
- * resources is known. */
+ * resources is known.
+ *
+ * Fn::ImportValue first looks in the states of other stacks (state_dir,
+ * read when the stack loads); only an export no state has is asked of
+ * import_value. Without an import_value function such an export is an
+ * error naming it (plan, apply); `cairn check` passes a function that
+ * returns NULL, so the import is simply unknown. */
 typedef struct cairn_eval_env {
 	json_t *(*ref)(void *ud, const char *logical_id);
 	json_t *(*getatt)(void *ud, const char *logical_id, const char *attribute);
@@ -102,7 +115,8 @@ int cairn_stack_eval(const cairn_stack *s, const json_t *value, const cairn_eval
 int cairn_stack_eval_properties(const cairn_stack *s, const cairn_resource *r,
 				const cairn_eval_env *env, json_t **out);
 /* The Outputs evaluated: { name: { "Value": v, "Description": d,
- * "Export": name-or-absent } }, only those whose Condition holds. */
+ * "Export": name-or-absent } }, only those whose Condition holds (or is
+ * not known yet). */
 int cairn_stack_eval_outputs(const cairn_stack *s, const cairn_eval_env *env, json_t **out);
 
 /* 1 when v is an unknown marker; cairn_has_unknown looks inside too. */
@@ -116,7 +130,13 @@ int cairn_has_unknown(const json_t *v);
  * "outputs" }; only enabled resources. */
 int cairn_stack_document(const cairn_stack *s, const cairn_eval_env *env, json_t **out);
 
-/* Graphviz DOT of the dependency graph. */
+/* Graphviz DOT of the dependency graph: one node per resource labelled
+ * with its logical id and type (dashed when its Condition is false, or
+ * not known), one edge from each resource to each it depends on. */
 void cairn_stack_write_dot(const cairn_stack *s, FILE *out);
+/* The same as JSON (docs/commands/graph.md): {"stack", "file",
+ * "resources": [{"logical_id", "type", "depends_on", "condition",
+ * "enabled", "line", "column"}] in dependency order}. */
+int cairn_stack_graph_json(const cairn_stack *s, json_t **out);
 
 #endif

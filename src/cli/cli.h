@@ -59,5 +59,7 @@ const char *cli_reset(void);
 
 /* The commands. */
 int cli_cmd_version(int argc, char **argv);
+int cli_cmd_validate(int argc, char **argv);
+int cli_cmd_graph(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+	{"validate", cli_cmd_validate, "check a stack template and report every error"},
+	{"graph", cli_cmd_graph, "print a stack's dependency graph (Graphviz DOT or JSON)"},
 	{"version", cli_cmd_version, "print cairn's version"},
 	{NULL, NULL, NULL}
 };
