@@ -17,8 +17,8 @@
  *      resource's properties and of the outputs (eval.c), which finds the
  *      errors only values show (Fn::Select out of range, a missing
  *      mapping key reached through a parameter, a bad Fn::Cidr).
- * The stack owns the template, the registry, the bound parameters and
- * every string a cairn_resource points to.
+ * The stack owns the template, the registry and the bound parameters;
+ * the strings a cairn_resource points to are the template's own.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -28,16 +28,6 @@
 #include "cairn/log.h"
 #include "cairn/stack.h"
 #include "internal.h"
-
-char *tpl_stack_keep(cairn_stack *st, char *s)
-{
-	if (st->nstrings == st->capstrings) {
-		st->capstrings = st->capstrings ? st->capstrings * 2 : 64;
-		st->strings = cairn_xrealloc(st->strings, st->capstrings * sizeof(char *));
-	}
-	st->strings[st->nstrings++] = s;
-	return s;
-}
 
 const tpl_param *tpl_stack_param(const cairn_stack *st, const char *name)
 {
@@ -244,9 +234,6 @@ void cairn_stack_free(cairn_stack *s)
 	free(s->res);
 	free(s->tpl_order);
 	json_decref(s->res_index);
-	for (i = 0; i < s->nstrings; i++)
-		free(s->strings[i]);
-	free(s->strings);
 	free(s->params);
 	json_decref(s->param_index);
 	json_decref(s->param_values);

@@ -15,11 +15,15 @@
 
 static char errmsg[4096];
 
+/* Formats into a scratch buffer first, so a message may include the
+ * previous one: cairn_error_set("%s: %s", path, cairn_error_last()). */
 static int verror(int code, const char *fmt, va_list ap)
 {
-	int n = vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
-	if (n >= (int)sizeof(errmsg))
-		memcpy(errmsg + sizeof(errmsg) - 4, "...", 4);
+	char tmp[sizeof(errmsg)];
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	if (n >= (int)sizeof(tmp))
+		memcpy(tmp + sizeof(tmp) - 4, "...", 4);
+	memcpy(errmsg, tmp, sizeof(errmsg));
 	return code;
 }
 

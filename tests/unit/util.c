@@ -89,8 +89,16 @@ TEST(embed_table_is_sorted)
 	CHECK(cairn_embed_find("no/such/file") == NULL);
 }
 
+TEST(error_message_may_wrap_the_previous_one)
+{
+	cairn_error_set("inner %d", 7);
+	cairn_error_set("outer: %s", cairn_error_last());
+	CHECK_STR(cairn_error_last(), "outer: inner 7");
+}
+
 int main(void)
 {
+	RUN(error_message_may_wrap_the_previous_one);
 	RUN(buf_grows_and_detaches);
 	RUN(atomic_write_replaces_and_sets_mode);
 	RUN(diags_sort_and_print);
