@@ -128,7 +128,8 @@ end
 
 -- A rule as a short text for messages: "tcp 443-443 from 10.0.0.0/8".
 local function rule_text(r, egress)
-  local _, value = pcall(peer, r, egress, "")
+  local ok, _, value = pcall(peer, r, egress, "")
+  if not ok then value = "?" end
   return ("%s %s-%s %s %s"):format(proto(r.IpProtocol), tostring(r.FromPort or ""),
     tostring(r.ToPort or ""), egress and "to" or "from", tostring(value))
 end
@@ -371,7 +372,25 @@ local function sg_rules(ctx, gid, new, old, vpc)
   end
 end
 
+-- Checks every rule of the lists (one peer each, no rule twice) before
+-- anything is made, so a template mistake never leaves a group behind.
+local function check_rules(ctx, props)
+  local names = group_names(props.SecurityGroupIngress)
+  for _, l in ipairs { { props.SecurityGroupIngress, false }, { props.SecurityGroupEgress, true } } do
+    local seen = {}
+    for _, r in ipairs(l[1] or {}) do
+      local k = rule_key(ctx, r, l[2], names, side(l[2]))
+      if seen[k] then
+        error(("%s lists the same rule twice (%s): remove one"):format(side(l[2]),
+          rule_text(r, l[2])), 0)
+      end
+      seen[k] = true
+    end
+  end
+end
+
 function SecurityGroup.create(ctx, props)
+  check_rules(ctx, props)
   local ok, r = pcall(U.visible, ctx, "VPC " .. tostring(props.VpcId), function()
     return aws.ec2.CreateSecurityGroup {
       GroupName = props.GroupName,
