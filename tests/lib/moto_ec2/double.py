@@ -8,7 +8,14 @@ before the server starts, so that it keeps them as AWS does:
 
   ModifyVpcEndpoint      PrivateDnsEnabled (AWS: sets private DNS on an
                          Interface endpoint) and ResetPolicy (AWS: puts back
-                         the default full-access policy); moto ignores both.
+                         the default full-access policy), which moto ignores;
+                         and, as AWS does, the prefix-list route of a Gateway
+                         endpoint added to (removed from) each route table
+                         added (removed), and a network interface made
+                         (deleted) for each subnet added to (removed from) an
+                         Interface endpoint. moto only edits its lists, and
+                         its DeleteVpcEndpoints then fails on the route it
+                         never made.
   ModifySubnetAttribute  PrivateDnsHostnameTypeOnLaunch and
                          EnableResourceNameDnsAAAARecordOnLaunch; moto keeps
                          only MapPublicIpOnLaunch, AssignIpv6AddressOnCreation
@@ -40,12 +47,39 @@ def _patch_vpc_endpoints():
     from moto.ec2.models.vpcs import VPCEndPoint
     from moto.ec2.responses.vpcs import VPCs
 
+    from moto.ec2.utils import random_private_ip
+
     original = VPCs.modify_vpc_endpoint
 
     def modify_vpc_endpoint(self):
-        result = original(self)
-        endpoint = self.ec2_backend.describe_vpc_endpoints(
+        backend = self.ec2_backend
+        endpoint = backend.describe_vpc_endpoints(
             vpc_end_point_ids=[self._get_param("VpcEndpointId")])[0]
+        tables_before = list(endpoint.route_table_ids or [])
+        subnets_before = list(endpoint.subnet_ids or [])
+        result = original(self)
+        prefix = endpoint.destination_prefix_list_id
+        if prefix:
+            for rt in endpoint.route_table_ids or []:
+                if rt not in tables_before:
+                    backend.create_route(rt, None, gateway_id=endpoint.id,
+                                         destination_prefix_list_id=prefix)
+            for rt in tables_before:
+                if rt not in (endpoint.route_table_ids or []):
+                    backend.delete_route(rt, None, destination_prefix_list_id=prefix)
+        if (endpoint.vpc_endpoint_type or "").lower() == "interface":
+            for subnet in endpoint.subnet_ids or []:
+                if subnet not in subnets_before:
+                    eni = backend.create_network_interface(backend.get_subnet(subnet),
+                                                           random_private_ip())
+                    endpoint.network_interface_ids.append(eni.id)
+            for subnet in subnets_before:
+                if subnet not in (endpoint.subnet_ids or []):
+                    for eni_id in list(endpoint.network_interface_ids):
+                        eni = backend.enis.get(eni_id)
+                        if eni is not None and eni.subnet.id == subnet:
+                            backend.enis.pop(eni_id, None)
+                            endpoint.network_interface_ids.remove(eni_id)
         dns = self._get_param("PrivateDnsEnabled")
         if dns is not None:
             endpoint.private_dns_enabled = str(dns).lower() == "true"
