@@ -480,6 +480,48 @@ Resources:
         self.cairn_ok("destroy", "--auto-approve", "--param", "Which=other", t)
         self.assertEqual(self.our_vpcs("two"), [])
 
+    def test_tenancy_and_dns_attributes(self):
+        t = self.write("ten.yaml", """\
+Parameters:
+  Tenancy: {Type: String, Default: dedicated}
+  Dns: {Type: String, Default: "true"}
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.65.0.0/16
+      InstanceTenancy: !Ref Tenancy
+      EnableDnsSupport: !Ref Dns
+      EnableDnsHostnames: !Ref Dns
+""")
+        self.apply(t)
+        vid, ec2 = self.ids("ten")["Vpc"], self.ec2
+
+        def attr(name):
+            key = name[0].upper() + name[1:]
+            return ec2.describe_vpc_attribute(VpcId=vid, Attribute=name)[key]["Value"]
+
+        self.assertEqual(ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["InstanceTenancy"], "dedicated")
+        self.assertTrue(attr("enableDnsHostnames") and attr("enableDnsSupport"))
+        # both off: hostnames first (EC2 refuses hostnames without DNS support)
+        self.apply(t, "Dns=false")
+        self.assertFalse(attr("enableDnsHostnames") or attr("enableDnsSupport"))
+        self.apply(t, "Dns=true")
+        self.assertTrue(attr("enableDnsHostnames") and attr("enableDnsSupport"))
+        # dedicated -> default: in place (ModifyVpcTenancy), the same VPC
+        r = self.plan(t, "Tenancy=default", code=2)
+        self.assertIn("will be updated in place", r.stdout)
+        self.apply(t, "Tenancy=default")
+        self.assertEqual(self.ids("ten")["Vpc"], vid)
+        self.assertEqual(ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["InstanceTenancy"], "default")
+        self.assert_noop(t, "Tenancy=default")
+        # default -> dedicated cannot be done in place: an error that says what to do
+        r = self.cairn("apply", "--auto-approve", "--param", "Tenancy=dedicated", t)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("InstanceTenancy can change in place only from dedicated to default", r.stderr)
+        self.assertIn("give it a new logical id", r.stderr)
+        self.assertEqual(ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["InstanceTenancy"], "default")
+
     def test_out_of_band_changes_show_and_are_put_right(self):
         t = self.write("net.yaml", NETWORK)
         self.apply(t)
