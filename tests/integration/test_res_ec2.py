@@ -578,6 +578,27 @@ Resources:
         self.assertEqual(len(tables["RouteTables"]), 2)
         self.assert_noop(t)
 
+    def test_a_delete_blocked_by_dependents_says_what_they_are(self):
+        t = self.write("dep.yaml", """\
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.85.0.0/16}
+""")
+        self.apply(t)
+        vid = self.ids("dep")["Vpc"]
+        theirs = self.ec2.create_subnet(VpcId=vid, CidrBlock="10.85.1.0/24")["Subnet"]["SubnetId"]
+        r = self.cairn("destroy", "--auto-approve", t, env={"CAIRN_EC2_DEPENDENCY_TIMEOUT": "2"})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Error: Vpc (AWS::EC2::VPC): delete failed", r.stderr)
+        self.assertIn("DeleteVpc (ec2): DependencyViolation", r.stderr)
+        self.assertIn("VPC %s still has dependents after 2s (subnet %s)" % (vid, theirs), r.stderr)
+        self.assertIn("then run the command again", r.stderr)
+        self.assertEqual(self.ids("dep")["Vpc"], vid)
+        self.ec2.delete_subnet(SubnetId=theirs)
+        self.cairn_ok("destroy", "--auto-approve", t)
+        self.assertEqual(self.our_vpcs("dep"), [])
+
     def test_errors_name_what_to_do(self):
         t = self.write("bad.yaml", """\
 Resources:

@@ -41,9 +41,12 @@ local U = {}
 
 -- How long a create retries while EC2 does not yet see something made a
 -- moment ago (its own eventual consistency), and how long a delete waits
--- for dependents AWS still reports.
+-- for dependents AWS still reports (CAIRN_EC2_DEPENDENCY_TIMEOUT seconds
+-- when set: network interfaces of Lambda functions, for one, can take
+-- longer than the default to be released).
 U.VISIBLE_TIMEOUT = 60
-U.DEPENDENCY_TIMEOUT = 300
+U.DEPENDENCY_TIMEOUT = math.tointeger(tonumber(os.getenv("CAIRN_EC2_DEPENDENCY_TIMEOUT") or ""))
+  or 300
 
 -- A one-element TagSpecifications list for a create call: the user's tags
 -- and cairn's.

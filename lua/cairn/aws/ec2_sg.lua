@@ -451,12 +451,15 @@ function SecurityGroup.delete(ctx, id, props)
     error(err, 0)
   end, function()
     local out = { U.enis(U.filters { ["group-id"] = id }) }
-    local ok, refs = pcall(U.all, aws.ec2.DescribeSecurityGroupRules,
-      { Filters = U.filters { ["referenced-group-info.group-id"] = id } }, "SecurityGroupRules")
-    for _, r in ipairs(ok and refs or {}) do
-      if r.GroupId ~= id then
-        out[#out + 1] = ("rule %s of security group %s refers to it"):format(
-          r.SecurityGroupRuleId, r.GroupId)
+    local seen = {}
+    for _, f in ipairs { "ip-permission.group-id", "egress.ip-permission.group-id" } do
+      local ok, groups = pcall(U.all, aws.ec2.DescribeSecurityGroups,
+        { Filters = U.filters { [f] = id } }, "SecurityGroups")
+      for _, g in ipairs(ok and groups or {}) do
+        if g.GroupId ~= id and not seen[g.GroupId] then
+          seen[g.GroupId] = true
+          out[#out + 1] = ("rules of security group %s refer to it"):format(g.GroupId)
+        end
       end
     end
     return #out > 0 and table.concat(out, ", ") or nil
