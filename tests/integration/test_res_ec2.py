@@ -583,12 +583,21 @@ Resources:
 Resources:
   Vpc:
     Type: AWS::EC2::VPC
-    Properties: {CidrBlock: 10.85.0.0/16}
+    Properties:
+      CidrBlock: 10.85.0.0/16
+      Tags: [{Key: team, Value: !Ref Team}]
+Parameters:
+  Team: {Type: String, Default: ml}
 """)
         self.apply(t)
         vid = self.ids("dep")["Vpc"]
+        # a VPC whose template says nothing of tenancy or DNS updates in place
+        self.apply(t, "Team=data")
+        self.assertEqual(self.ids("dep")["Vpc"], vid)
+        self.assertEqual(tags_of(self.ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["Tags"])["team"], "data")
         theirs = self.ec2.create_subnet(VpcId=vid, CidrBlock="10.85.1.0/24")["Subnet"]["SubnetId"]
-        r = self.cairn("destroy", "--auto-approve", t, env={"CAIRN_EC2_DEPENDENCY_TIMEOUT": "2"})
+        r = self.cairn("destroy", "--auto-approve", "--param", "Team=data", t,
+                       env={"CAIRN_EC2_DEPENDENCY_TIMEOUT": "2"})
         self.assertEqual(r.returncode, 1)
         self.assertIn("Error: Vpc (AWS::EC2::VPC): delete failed", r.stderr)
         self.assertIn("DeleteVpc (ec2): DependencyViolation", r.stderr)
@@ -596,7 +605,7 @@ Resources:
         self.assertIn("then run the command again", r.stderr)
         self.assertEqual(self.ids("dep")["Vpc"], vid)
         self.ec2.delete_subnet(SubnetId=theirs)
-        self.cairn_ok("destroy", "--auto-approve", t)
+        self.cairn_ok("destroy", "--auto-approve", "--param", "Team=data", t)
         self.assertEqual(self.our_vpcs("dep"), [])
 
     def test_errors_name_what_to_do(self):

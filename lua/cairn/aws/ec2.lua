@@ -296,8 +296,9 @@ function VPC.read(ctx, id, props)
 end
 
 function VPC.update(ctx, id, new, old)
-  if P.changed("String", new.InstanceTenancy or "default", old.InstanceTenancy) then
-    local want = new.InstanceTenancy or "default"
+  -- only what the template sets, or set before (removed: back to default)
+  local want = U.target(new.InstanceTenancy, old.InstanceTenancy, "default")
+  if want ~= nil and want ~= old.InstanceTenancy then
     if want == "default" and old.InstanceTenancy == "dedicated" then
       aws.ec2.ModifyVpcTenancy { VpcId = id, InstanceTenancy = "default" }
     else
