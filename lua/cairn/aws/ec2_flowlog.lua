@@ -144,7 +144,12 @@ function FlowLog.create(ctx, props)
       ctx.log(("deleting %s first: EC2 refuses two flow logs of %s to one destination"):format(
         old, props.ResourceId))
       aws.ec2.DeleteFlowLogs { FlowLogIds = P.array { old } }
-    elseif type(r) == "table" and not_yet_usable(r.code, r.message) and waited < U.VISIBLE_TIMEOUT then
+    elseif type(r) == "table" and not_yet_usable(r.code, r.message) then
+      if waited >= U.VISIBLE_TIMEOUT then
+        P.fail(r, ("waited %ds for the destination and role to be usable: check that "
+          .. "LogDestination (or LogGroupName) exists, and that DeliverLogsPermissionArn names a "
+          .. "role vpc-flow-logs.amazonaws.com may assume"):format(waited))
+      end
       ctx.log(("waiting for the flow log's destination or role to be usable (%s, %ds so far)"):format(
         tostring(r.code), waited))
       aws.sleep(5)
