@@ -864,7 +864,12 @@ function Route.read(ctx, id, props)
 end
 
 function Route.update(ctx, id, new, old)
-  aws.ec2.ReplaceRoute(route_params(new))
+  for _, k in ipairs(ROUTE_TARGETS) do
+    if P.changed("String", new[k], old[k]) then
+      aws.ec2.ReplaceRoute(route_params(new))
+      break
+    end
+  end
   local _, dest = route_dest(new)
   return { CidrBlock = dest }
 end
@@ -965,6 +970,13 @@ function Association.read(ctx, id, props)
     end
   end
   return nil
+end
+
+-- Both properties are create-only: nothing changes in place. The engine
+-- calls update when it adopts what an interrupted create made (ctx.adopt);
+-- the association has no tags to finish.
+function Association.update(ctx, id, new, old)
+  return { Id = id }
 end
 
 function Association.delete(ctx, id, props)
@@ -1152,7 +1164,12 @@ function NetworkAclEntry.read(ctx, id, props)
 end
 
 function NetworkAclEntry.update(ctx, id, new, old)
-  aws.ec2.ReplaceNetworkAclEntry(entry_params(new))
+  for _, k in ipairs { "Protocol", "RuleAction", "CidrBlock", "Ipv6CidrBlock", "Icmp", "PortRange" } do
+    if P.changed(nil, new[k], old[k]) or (new[k] == nil and old[k] ~= nil) then
+      aws.ec2.ReplaceNetworkAclEntry(entry_params(new))
+      break
+    end
+  end
   return { Id = id }
 end
 

@@ -574,6 +574,9 @@ local function rule_type(egress)
   end
 
   function T.update(ctx, id, new, old)
+    if not P.changed("String", new.Description or "", old.Description or "") then
+      return { Id = id }
+    end
     local r = describe(id)
     if not r then error(("%s: rule %s is gone"):format(where, id), 0) end
     aws.ec2.ModifySecurityGroupRules {
