@@ -27,7 +27,8 @@ Behaviour moto gets wrong, corrected here:
     Stopping -> Stopped, UpdateNotebookInstance Updating -> Stopped,
     DeleteNotebookInstance Deleting -> gone; CreateDomain Pending ->
     InService, UpdateDomain Updating -> InService, DeleteDomain Deleting ->
-    gone; model package groups Pending -> Completed and Deleting -> gone;
+    gone (and a domain gets a random id, as in AWS, not one made from its
+    name); model package groups Pending -> Completed and Deleting -> gone;
     model packages Pending -> Completed and Deleting -> gone.
   - the state rules: a notebook instance is stopped only when InService,
     started only when Stopped or Failed, updated or deleted only when
@@ -63,6 +64,8 @@ Test hooks (not AWS behaviour; how tests make AWS-side failures happen):
 """
 
 import os
+import random
+import string
 import sys
 import threading
 import time
@@ -531,6 +534,19 @@ def delete_domain(self):
     return EmptyResult()
 
 
+_orig_domain_init = M.Domain.__init__
+
+
+def domain_init(self, *args, **kw):
+    # AWS gives a domain a random id (d-xxxxxxxxxxxx); moto derives it from
+    # the name, so two domains with one name (which AWS allows) collide
+    _orig_domain_init(self, *args, **kw)
+    self.id = "d-" + "".join(random.choice(string.ascii_lowercase + string.digits)
+                             for _ in range(12))
+    self.arn = arn_formatter("domain", self.id, self.account_id, self.region_name)
+
+
+M.Domain.__init__ = domain_init
 _orig_domain_describe = M.Domain.describe
 
 

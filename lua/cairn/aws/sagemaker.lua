@@ -248,11 +248,13 @@ local function exists_already(err)
   return m:find("already exist", 1, true) ~= nil or m:find("duplicate", 1, true) ~= nil
 end
 
--- Raises err, explaining a name clash.
-local function create_failed(err, what, name, prop)
+-- Raises err, explaining a name clash. optional: the template may leave
+-- the name out (cairn then generates one).
+local function create_failed(err, what, name, prop, optional)
   if exists_already(err) then
     P.fail(err, ("a %s named %s already exists and cairn did not make it: give %s another "
-      .. "value, or leave it out and cairn generates one"):format(what, tostring(name), prop))
+      .. "value%s"):format(what, tostring(name), prop,
+      optional and ", or leave it out and cairn generates one" or ""))
   end
   error(err, 0)
 end
@@ -763,7 +765,7 @@ function Model.create(ctx, props)
   local ok, r = pcall(with_role, ctx, p.ExecutionRoleArn, function()
     return aws.sagemaker.CreateModel(params)
   end)
-  if not ok then create_failed(r, "model", p.ModelName, "ModelName") end
+  if not ok then create_failed(r, "model", p.ModelName, "ModelName", true) end
   return p.ModelName, { ModelArn = r.ModelArn, ModelName = p.ModelName }
 end
 
@@ -887,7 +889,7 @@ function EndpointConfig.create(ctx, props)
   local ok, r = pcall(with_role, ctx, p.ExecutionRoleArn, function()
     return aws.sagemaker.CreateEndpointConfig(params)
   end)
-  if not ok then create_failed(r, "endpoint configuration", p.EndpointConfigName, "EndpointConfigName") end
+  if not ok then create_failed(r, "endpoint configuration", p.EndpointConfigName, "EndpointConfigName", true) end
   return p.EndpointConfigName, { Id = r.EndpointConfigArn, EndpointConfigName = p.EndpointConfigName }
 end
 
@@ -1010,7 +1012,7 @@ function Endpoint.create(ctx, props)
     EndpointConfigName = p.EndpointConfigName,
     Tags = P.tags_with(ctx, p.Tags),
   })
-  if not ok then create_failed(r, "endpoint", name, "EndpointName") end
+  if not ok then create_failed(r, "endpoint", name, "EndpointName", true) end
   local d = endpoint_settled(ctx, name, "to be InService")
   if d.EndpointStatus ~= "InService" then
     -- as CloudFormation rolls back: a failed endpoint is deleted again
@@ -1196,7 +1198,7 @@ function Notebook.create(ctx, props)
   local ok, r = pcall(with_role, ctx, p.RoleArn, function()
     return aws.sagemaker.CreateNotebookInstance(params)
   end)
-  if not ok then create_failed(r, "notebook instance", name, "NotebookInstanceName") end
+  if not ok then create_failed(r, "notebook instance", name, "NotebookInstanceName", true) end
   local d = notebook_wait(ctx, name, { InService = true, Failed = true }, "to be InService")
   if d.NotebookInstanceStatus == "Failed" then
     local why = d.FailureReason or "no reason given"
