@@ -536,16 +536,19 @@ class TestNotebookInstance(SageMakerCase):
         self.key = self.make_key()
 
     def notebook(self, instance_type="ml.t3.medium", volume=10, root="Disabled", internet="Disabled",
-                 team="ml"):
-        return self.write_template("nb", {"Notebook": {
-            "Type": "AWS::SageMaker::NotebookInstance", "Properties": {
-                "InstanceType": instance_type, "RoleArn": self.role,
+                 team="ml", role=None, imds="1", lifecycle=None):
+        props = {
+                "InstanceType": instance_type, "RoleArn": role or self.role,
                 "DirectInternetAccess": internet, "RootAccess": root,
                 "SubnetId": self.subnets[0], "SecurityGroupIds": [self.sg],
                 "KmsKeyId": self.key, "VolumeSizeInGB": volume,
                 "PlatformIdentifier": "notebook-al2-v3",
-                "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
-                "Tags": [{"Key": "team", "Value": team}]}}},
+                "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": imds},
+                "Tags": [{"Key": "team", "Value": team}]}
+        if lifecycle:
+            props["LifecycleConfigName"] = lifecycle
+        return self.write_template(
+            "nb", {"Notebook": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": props}},
             {"Arn": ref("Notebook"), "Name": getatt("Notebook", "NotebookInstanceName")})
 
     def describe(self, name):
@@ -565,13 +568,19 @@ class TestNotebookInstance(SageMakerCase):
                          ("ml.t3.medium", "Disabled", "Disabled", self.subnets[0], [self.sg], self.key,
                           10, self.role, "notebook-al2-v3"))
         self.assertEqual(d["InstanceMetadataServiceConfiguration"],
-                         {"MinimumInstanceMetadataServiceVersion": "2"})
+                         {"MinimumInstanceMetadataServiceVersion": "1"})
+        self.assertNotIn("NotebookInstanceLifecycleConfigName", d)
         self.assertEqual(tags_of(self.sm.list_tags(ResourceArn=arn)["Tags"]),
                          {"team": "ml", "cairn:stack": "nb", "cairn:logical-id": "Notebook"})
         self.assert_no_changes(t)
 
-        # instance type, volume, root access: stopped, updated, started again
-        t = self.notebook(instance_type="ml.t3.large", volume=20, root="Enabled", team="risk")
+        # instance type, volume, root access, role, metadata service,
+        # lifecycle configuration: stopped, updated, started again
+        role2 = self.make_role("notebook-2")
+        self.sm.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="nb-setup", OnStart=[{"Content": "ZWNobyBoaQ=="}])
+        t = self.notebook(instance_type="ml.t3.large", volume=20, root="Enabled", team="risk",
+                          role=role2, imds="2", lifecycle="nb-setup")
         r = self.plan(t, rc=2)
         self.assertIn("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.", r.stdout)
         r = self.apply(t)
@@ -580,20 +589,25 @@ class TestNotebookInstance(SageMakerCase):
             self.assertIn(step, r.stdout)
         d = self.describe(name)
         self.assertEqual((d["NotebookInstanceArn"], d["NotebookInstanceStatus"], d["InstanceType"],
-                          d["VolumeSizeInGB"], d["RootAccess"]),
-                         (arn, "InService", "ml.t3.large", 20, "Enabled"))
+                          d["VolumeSizeInGB"], d["RootAccess"], d["RoleArn"],
+                          d["InstanceMetadataServiceConfiguration"]["MinimumInstanceMetadataServiceVersion"],
+                          d["NotebookInstanceLifecycleConfigName"]),
+                         (arn, "InService", "ml.t3.large", 20, "Enabled", role2, "2", "nb-setup"))
         self.assertEqual(tags_of(self.sm.list_tags(ResourceArn=arn)["Tags"])["team"], "risk")
         self.assert_no_changes(t)
 
-        # stopped by hand: updated, and left stopped
+        # stopped by hand: updated, and left stopped; the lifecycle
+        # configuration no longer in the template is disassociated
         self.sm.stop_notebook_instance(NotebookInstanceName=name)
         self.wait_for("the notebook to stop",
                       lambda: self.describe(name)["NotebookInstanceStatus"] == "Stopped")
-        t = self.notebook(instance_type="ml.t3.xlarge", volume=20, root="Enabled", team="risk")
+        t = self.notebook(instance_type="ml.t3.xlarge", volume=20, root="Enabled", team="risk",
+                          role=role2, imds="2")
         r = self.apply(t)
         self.assertNotIn("starting notebook instance", r.stdout)
         d = self.describe(name)
         self.assertEqual((d["NotebookInstanceStatus"], d["InstanceType"]), ("Stopped", "ml.t3.xlarge"))
+        self.assertNotIn("NotebookInstanceLifecycleConfigName", d)
 
         # changed by hand: shown, and put right
         self.sm.update_notebook_instance(NotebookInstanceName=name, InstanceType="ml.t2.medium",
@@ -610,7 +624,7 @@ class TestNotebookInstance(SageMakerCase):
         # direct internet access is create-only: a new instance replaces it
         self.sm.start_notebook_instance(NotebookInstanceName=name)
         t = self.notebook(instance_type="ml.t3.xlarge", volume=20, root="Enabled", team="risk",
-                          internet="Enabled")
+                          role=role2, imds="2", internet="Enabled")
         r = self.plan(t, rc=2)
         self.assertIn("-/+ Notebook", r.stdout)
         self.assertIn('~ DirectInternetAccess = "Disabled" -> "Enabled" # forces replacement', r.stdout)
@@ -640,17 +654,21 @@ class TestDomain(SageMakerCase):
         self.vpc, self.subnets, self.sg = self.make_network()
         self.key = self.make_key()
 
-    def domain(self, access="VpcOnly", subnets=1, sharing="Allowed", key=None, team="ml"):
-        return self.write_template("studio", {"Studio": {
-            "Type": "AWS::SageMaker::Domain", "Properties": {
-                "DomainName": "studio", "AuthMode": "IAM",
-                "AppNetworkAccessType": access, "VpcId": self.vpc,
-                "SubnetIds": self.subnets[:subnets], "KmsKeyId": key or self.key,
-                "DefaultUserSettings": {
-                    "ExecutionRole": self.role, "SecurityGroups": [self.sg],
-                    "SharingSettings": {"NotebookOutputOption": sharing,
-                                        "S3OutputPath": "s3://studio-shared/notebooks"}},
-                "Tags": [{"Key": "team", "Value": team}]}}},
+    def domain(self, access="VpcOnly", subnets=1, sharing="Allowed", key=None, team="ml",
+               propagation="DISABLED", domain_sgs=0):
+        props = {
+            "DomainName": "studio", "AuthMode": "IAM", "TagPropagation": propagation,
+            "AppNetworkAccessType": access, "VpcId": self.vpc,
+            "SubnetIds": self.subnets[:subnets], "KmsKeyId": key or self.key,
+            "DefaultUserSettings": {
+                "ExecutionRole": self.role, "SecurityGroups": [self.sg],
+                "SharingSettings": {"NotebookOutputOption": sharing,
+                                    "S3OutputPath": "s3://studio-shared/notebooks"}},
+            "Tags": [{"Key": "team", "Value": team}]}
+        if domain_sgs:
+            props["DomainSettings"] = {"SecurityGroupIds": [self.sg]}
+        return self.write_template(
+            "studio", {"Studio": {"Type": "AWS::SageMaker::Domain", "Properties": props}},
             {"Id": ref("Studio"), "Arn": getatt("Studio", "DomainArn"), "Url": getatt("Studio", "Url")})
 
     def test_domain_lifecycle(self):
@@ -673,7 +691,8 @@ class TestDomain(SageMakerCase):
         self.assert_no_changes(t)
 
         # network access, subnets, default user settings, tags: UpdateDomain
-        t = self.domain(access="PublicInternetOnly", subnets=2, sharing="Disabled", team="risk")
+        t = self.domain(access="PublicInternetOnly", subnets=2, sharing="Disabled", team="risk",
+                        propagation="ENABLED", domain_sgs=1)
         r = self.plan(t, rc=2)
         self.assertIn("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.", r.stdout)
         r = self.apply(t)
@@ -683,6 +702,8 @@ class TestDomain(SageMakerCase):
         self.assertEqual((d["AppNetworkAccessType"], sorted(d["SubnetIds"]),
                           d["DefaultUserSettings"]["SharingSettings"]["NotebookOutputOption"]),
                          ("PublicInternetOnly", sorted(self.subnets), "Disabled"))
+        self.assertEqual((d["TagPropagation"], d["DomainSettings"]["SecurityGroupIds"]),
+                         ("ENABLED", [self.sg]))
         self.assertEqual(tags_of(self.sm.list_tags(ResourceArn=d["DomainArn"])["Tags"])["team"], "risk")
         self.assert_no_changes(t)
 
@@ -697,7 +718,8 @@ class TestDomain(SageMakerCase):
         # the KMS key is create-only: the domain is replaced (its name is
         # fixed, so the old one goes first)
         key2 = self.make_key()
-        t = self.domain(access="PublicInternetOnly", subnets=2, sharing="Disabled", team="risk", key=key2)
+        t = self.domain(access="PublicInternetOnly", subnets=2, sharing="Disabled", team="risk", key=key2,
+                        propagation="ENABLED", domain_sgs=1)
         r = self.plan(t, rc=2)
         self.assertIn("-/+ Studio", r.stdout)
         self.assertIn("the old one is deleted first", r.stdout)
