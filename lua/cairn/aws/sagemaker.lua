@@ -199,6 +199,17 @@ local function same_set(a, b)
   return true
 end
 
+-- live in the order desired gives when both hold the same strings: AWS
+-- may report ids in another order than they were given, which is no change.
+local function desired_order(desired, live)
+  if type(desired) == "table" and type(live) == "table" and same_set(desired, live) then
+    local out = P.array()
+    for i, v in ipairs(desired) do out[i] = v end
+    return out
+  end
+  return live
+end
+
 local function props_of(T, props)
   return coerce(T.properties, props or {}, T.type)
 end
@@ -896,6 +907,13 @@ end
 function EndpointConfig.read(ctx, id, props)
   local d = config_describe(id)
   if not d then return nil end
+  local vpc = d.VpcConfig
+  if vpc and props and props.VpcConfig then
+    vpc = {
+      SecurityGroupIds = desired_order(props.VpcConfig.SecurityGroupIds, vpc.SecurityGroupIds),
+      Subnets = desired_order(props.VpcConfig.Subnets, vpc.Subnets),
+    }
+  end
   local live = {
     EndpointConfigName = d.EndpointConfigName,
     ProductionVariants = d.ProductionVariants,
@@ -904,7 +922,7 @@ function EndpointConfig.read(ctx, id, props)
     AsyncInferenceConfig = d.AsyncInferenceConfig,
     EnableNetworkIsolation = d.EnableNetworkIsolation == true,
     ExecutionRoleArn = d.ExecutionRoleArn,
-    VpcConfig = d.VpcConfig,
+    VpcConfig = vpc,
     Tags = P.user_tags(list_tags(d.EndpointConfigArn)),
   }
   return live, config_attrs(d)
@@ -1224,12 +1242,13 @@ function Notebook.read(ctx, id, props)
     RootAccess = d.RootAccess,
     KmsKeyId = d.KmsKeyId,
     SubnetId = d.SubnetId,
-    SecurityGroupIds = d.SecurityGroups,
+    SecurityGroupIds = desired_order(props and props.SecurityGroupIds, d.SecurityGroups),
     VolumeSizeInGB = d.VolumeSizeInGB,
     PlatformIdentifier = d.PlatformIdentifier,
     LifecycleConfigName = d.NotebookInstanceLifecycleConfigName,
     DefaultCodeRepository = d.DefaultCodeRepository,
-    AdditionalCodeRepositories = d.AdditionalCodeRepositories,
+    AdditionalCodeRepositories = desired_order(props and props.AdditionalCodeRepositories,
+      d.AdditionalCodeRepositories),
     InstanceMetadataServiceConfiguration = d.InstanceMetadataServiceConfiguration,
     Tags = P.user_tags(list_tags(d.NotebookInstanceArn)),
   }
@@ -1245,7 +1264,7 @@ local function notebook_changes(p, old)
   local u, any = {}, false
   local function scalar(prop, kind, api, default)
     local want = p[prop]
-    if want == nil then want = default end
+    if want == nil and old[prop] ~= nil then want = default end
     if want ~= nil and P.changed(kind, want, old[prop]) then
       u[api or prop], any = want, true
     end
