@@ -465,15 +465,27 @@ class TestHosting(SageMakerCase):
         self.assertEqual(self.sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"], config3)
         self.assert_no_changes(t)
 
-        # out of band: the endpoint moved to another configuration by hand
-        self.sm.update_endpoint(EndpointName=endpoint, EndpointConfigName=config3)
-        self.sm.delete_tags(ResourceArn=e["EndpointArn"], TagKeys=["team"])
-        r = self.plan(t, rc=2)
-        self.assertIn("~ Tags", r.stdout)
+        # out of band: the endpoint moved to a configuration made by hand,
+        # tags dropped from all three
+        self.sm.create_endpoint_config(EndpointConfigName="by-hand", ProductionVariants=[{
+            "VariantName": "main", "ModelName": model2, "InitialInstanceCount": 1,
+            "InstanceType": "ml.m5.large"}])
+        self.sm.update_endpoint(EndpointName=endpoint, EndpointConfigName="by-hand")
         self.wait_for("the endpoint", lambda: self.sm.describe_endpoint(
-            EndpointName=endpoint)["EndpointStatus"] == "InService")
+            EndpointName=endpoint)["EndpointConfigName"] == "by-hand")
+        m2 = self.sm.describe_model(ModelName=model2)["ModelArn"]
+        c3 = self.sm.describe_endpoint_config(EndpointConfigName=config3)["EndpointConfigArn"]
+        for arn in (m2, c3, e["EndpointArn"]):
+            self.sm.delete_tags(ResourceArn=arn, TagKeys=["team"])
+        r = self.plan(t, rc=2)
+        self.assertIn('~ EndpointConfigName = "by-hand" -> "%s"' % config3, r.stdout)
+        self.assertIn("Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy.", r.stdout)
         self.apply(t)
-        self.assertEqual(self.tags(e["EndpointArn"])["team"], "risk")
+        self.assertEqual(self.sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"], config3)
+        for arn in (m2, c3, e["EndpointArn"]):
+            self.assertEqual(self.tags(arn)["team"], "risk", arn)
+        self.assert_no_changes(t)
+        self.sm.delete_endpoint_config(EndpointConfigName="by-hand")
 
         # destroy: nothing left
         r = self.cairn_ok("destroy", "--auto-approve", t)
