@@ -167,6 +167,13 @@ void cairn_plan_print(const cairn_plan *p, FILE *out, int color);
 /* The JSON of docs/plan-format.md (new reference); NoEcho values masked. */
 json_t *cairn_plan_to_json(const cairn_plan *p);
 
+/* The stack document (stack.h, cairn_stack_document) with the planned
+ * values: what the plan keeps is evaluated from the refresh and the state,
+ * what it creates or replaces is unknown. For the policy packs under the
+ * plan. *out is a new reference. */
+int cairn_plan_document(const cairn_plan *p, const cairn_stack *s, const cairn_state *st,
+			const json_t *live, json_t **out);
+
 /* Saves the plan to path (mode 0600: it holds the parameter values). */
 int cairn_plan_save(const cairn_plan *p, const char *path);
 /* Loads a saved plan; CAIRN_EINVALID when path is not one. */

@@ -70,5 +70,7 @@ int cli_cmd_output(int argc, char **argv);
 int cli_cmd_whoami(int argc, char **argv);
 int cli_cmd_aws_lua(int argc, char **argv);
 int cli_cmd_aws_sigv4(int argc, char **argv);
+int cli_cmd_check(int argc, char **argv);
+int cli_cmd_policy(int argc, char **argv);
 
 #endif

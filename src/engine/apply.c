@@ -7,7 +7,9 @@
  *
  *   create             CREATE
  *   update             UPDATE (an adopted pending create with changes too)
- *   no-op + adopt      READ (record what an interrupted create made)
+ *   no-op + adopt      ADOPT (record what an interrupted create made: an
+ *                      update with ctx.adopt, which finishes what create
+ *                      does, such as the cairn tags)
  *   replace            CREATE (moving the old object to the record's
  *                      "deposed" list first) + DELETE of the deposed object;
  *                      or, when the name is fixed by the template, DELETE
@@ -23,10 +25,11 @@
  * the deletion of a record waits for the deletion of its deposed objects.
  *
  * The loop (after curl's 10-at-a-time.c): start every ready operation up
- * to `parallelism` in flight; save the state if anything changed (so the
- * pending records of the creates about to start are on disk BEFORE their
+ * to `parallelism` in flight; save the state if anything changed (one
+ * write per turn: what finished in the last turn, and the pending records
+ * of the creates about to start, which are therefore on disk BEFORE their
  * create calls); spawn them; let the runner run for a moment; completions
- * update the state in memory; save again; repeat. After a failure or a
+ * update the state in memory; repeat. After a failure or a
  * Ctrl-C nothing new starts, the operations in flight finish and the state
  * is saved. A second Ctrl-C exits at once from the signal handler (removing
  * the lock file): the journal keeps the state consistent.
@@ -46,7 +49,7 @@
 #include "cairn/log.h"
 #include "internal.h"
 
-typedef enum op_kind { OP_CREATE, OP_UPDATE, OP_READ, OP_DELETE } op_kind;
+typedef enum op_kind { OP_CREATE, OP_UPDATE, OP_ADOPT, OP_DELETE } op_kind;
 
 /* What a DELETE removes. */
 typedef enum del_kind {
@@ -84,11 +87,11 @@ struct apply_ctx {
 	const cairn_stack *s;        /* the template */
 	cairn_state *st;             /* journaled as we go */
 	const cairn_plan *p;         /* what to do */
-	const cairn_apply_options *o;
+	const cairn_apply_options *o; /* the caller's options (may be NULL) */
 	cairn_apply_result *res;     /* counters */
 	cairn_state_env env;         /* Ref/GetAtt from the state */
-	op *ops;
-	size_t n, cap;
+	op *ops;                     /* the operations, in plan order */
+	size_t n, cap;               /* how many; allocated */
 	int dirty;                   /* the state changed since the last save */
 	int failed;                  /* an operation failed: start nothing new */
 	int save_failed;             /* the state could not be saved: stop */
@@ -96,8 +99,10 @@ struct apply_ctx {
 
 /* ---- signals --------------------------------------------------------------------- */
 
-static volatile sig_atomic_t interrupts;
-static char lock_to_remove[4096];
+/* The only mutable globals of the engine: a signal handler can reach
+ * nothing else. Set and reset by cairn_engine_apply. */
+static volatile sig_atomic_t interrupts;  /* Ctrl-Cs (and SIGTERMs) received */
+static char lock_to_remove[4096];         /* the lock file a second Ctrl-C removes */
 
 static void on_interrupt(int sig)
 {
@@ -153,7 +158,7 @@ static const char *verb_ing(const op *o)
 		return "creating";
 	case OP_UPDATE:
 		return "modifying";
-	case OP_READ:
+	case OP_ADOPT:
 		return "adopting";
 	default:
 		return "destroying";
@@ -295,7 +300,7 @@ static void build_ops(apply_ctx *ac)
 		switch (e->action) {
 		case CAIRN_ACTION_NOOP:
 			if (e->adopt)
-				add_op(ac, OP_READ, e, e->type);
+				add_op(ac, OP_ADOPT, e, e->type);
 			break;
 		case CAIRN_ACTION_CREATE:
 			o = add_op(ac, OP_CREATE, e, e->type);
@@ -415,6 +420,13 @@ static json_t *resolve(apply_ctx *ac, op *o, const char *name)
 		cairn_error_set("%s (%s): %s", o->logical_id, o->type, cairn_error_last());
 		return NULL;
 	}
+	/* the result may share values with the template: a copy of our own
+	 * (deep: it goes into the state and to the provider) */
+	{
+		json_t *own = json_deep_copy(props);
+		json_decref(props);
+		props = own;
+	}
 	if (cairn_has_unknown(props)) {
 		char *s = json_dumps(props, JSON_COMPACT);
 		cairn_error_set("%s (%s): some properties are still unknown after their "
@@ -521,16 +533,11 @@ static void update_done(void *ud, int ok, json_t **res, int nres, const char *er
 	op *o = ud;
 	apply_ctx *ac = o->ac;
 	json_t *old = cairn_state_resource(ac->st, o->logical_id), *rec;
-	json_t *attrs = o->kind == OP_READ ? (nres > 1 ? res[1] : NULL) : (nres > 0 ? res[0] : NULL);
+	json_t *attrs = nres > 0 ? res[0] : NULL;
 	int i;
 
 	if (!ok) {
-		fail(ac, o, o->kind == OP_READ ? "read" : "update", err);
-		goto done;
-	}
-	if (o->kind == OP_READ && (nres < 1 || !res[0])) {
-		fail(ac, o, "read", "the resource an interrupted apply created is gone again; "
-				    "run cairn apply again to create it");
+		fail(ac, o, o->kind == OP_ADOPT ? "adoption" : "update", err);
 		goto done;
 	}
 	rec = new_record(ac, o, o->props);
@@ -547,7 +554,7 @@ static void update_done(void *ud, int ok, json_t **res, int nres, const char *er
 	if (o->kind == OP_UPDATE)
 		ac->res->changed++;
 	progress(ac, o, "%s after %lds [id=%s]",
-		 o->kind == OP_READ ? "Adopted" : "Modifications complete", elapsed(o), o->id);
+		 o->kind == OP_ADOPT ? "Adopted" : "Modifications complete", elapsed(o), o->id);
 done:
 	for (i = 0; i < nres; i++)
 		json_decref(res[i]);
@@ -669,7 +676,7 @@ static int prepare(apply_ctx *ac, op *o)
 		return 0;
 	}
 	case OP_UPDATE:
-	case OP_READ:
+	case OP_ADOPT:
 		o->props = resolve(ac, o, NULL);
 		if (!o->props)
 			return CAIRN_ERROR;
@@ -760,6 +767,7 @@ static int spawn(apply_ctx *ac, op *o)
 		if (json_object_get(json_array_get(dep, i), "id"))
 			json_array_append(ex, json_object_get(json_array_get(dep, i), "id"));
 	c.exclude = ex;
+	c.adopt = o->e->adopt;
 	o->status = OPS_RUN;
 	/* announced now: the pending record is on disk */
 	switch (o->kind) {
@@ -769,7 +777,7 @@ static int spawn(apply_ctx *ac, op *o)
 	case OP_UPDATE:
 		progress(ac, o, "Modifying... [id=%s]", o->id);
 		break;
-	case OP_READ:
+	case OP_ADOPT:
 		progress(ac, o, "Adopting what an interrupted apply created... [id=%s]", o->id);
 		break;
 	default:
@@ -793,11 +801,17 @@ static int spawn(apply_ctx *ac, op *o)
 		json_decref(before);
 		break;
 	}
-	case OP_READ:
+	case OP_ADOPT: {
+		/* update, told that the resource is adopted: the provider
+		 * finishes what its create does (its cairn tags above all) */
+		json_t *before = update_old(o, rec);
 		args[0] = idv;
 		args[1] = o->props;
-		rc = eng_spawn(ac->e, &c, "read", args, 2, update_done, o);
+		args[2] = before;
+		rc = eng_spawn(ac->e, &c, "update", args, 3, update_done, o);
+		json_decref(before);
 		break;
+	}
 	default:
 		args[0] = idv;
 		args[1] = delete_props(ac, o);
@@ -882,12 +896,12 @@ static int save_outputs(apply_ctx *ac)
 		json_t *x;
 		if (!v || cairn_has_unknown(v))
 			continue;
-		x = json_pack("{s:O}", "value", v);
+		x = json_pack("{s:o}", "value", json_deep_copy(v));
 		if (json_object_get(o, "Export"))
 			json_object_set(x, "export", json_object_get(o, "Export"));
 		{
 			/* an output that shows a NoEcho value is never printed */
-			json_t *probe = json_pack("[O]", v);
+			json_t *probe = json_pack("[o]", json_deep_copy(v));
 			if (cairn_plan_mask(probe, ac->p->noecho))
 				json_object_set_new(x, "sensitive", json_true());
 			json_decref(probe);
@@ -931,6 +945,7 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 		strcpy(lock_to_remove, opts->lock_file);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESTART; /* a save in progress is not cut short */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
@@ -968,7 +983,10 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 				continue; /* finished without AWS; may unblock others */
 			batch[nb++] = o;
 		}
-		/* the pending records reach the disk before their create calls */
+		/* one write journals both what finished in the last turn and
+		 * the pending records of what starts now: every finished
+		 * operation is on disk before anything new starts, and every
+		 * pending record before its create call */
 		if (save(&ac) < 0) {
 			for (i = 0; i < (size_t)nb; i++)
 				batch[i]->status = OPS_WAIT;
@@ -976,7 +994,6 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 		}
 		for (i = 0; i < (size_t)nb; i++)
 			spawn(&ac, batch[i]);
-		save(&ac);
 		if (running(&ac) == 0) {
 			int more = 0;
 			for (i = 0; i < ac.n && !ac.failed; i++)
@@ -987,7 +1004,6 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 			break;
 		}
 		eng_step(e, 250);
-		save(&ac);
 		still_running(&ac);
 	}
 

@@ -31,6 +31,7 @@ typedef struct eng_ctx {
 	const char *token;       /* ctx.token, or NULL */
 	const json_t *exclude;   /* ctx.exclude: ids find() must not return (array), or NULL */
 	int name_generated;      /* ctx.name_generated: cairn generated the resource's name */
+	int adopt;               /* ctx.adopt: update of a resource an interrupted create made */
 	void (*note)(void *ud, const char *msg); /* ctx.log, or NULL to drop notes */
 	void *note_ud;
 } eng_ctx;

@@ -221,14 +221,32 @@ static const char *r(const printer *o)
 	return o->color ? "\033[0m" : "";
 }
 
-/* A copy of v with every unknown marker replaced by the text shown. */
+/* Inside a value printed as JSON, an unknown marker becomes this string,
+ * and its quoted JSON form is then replaced by the bare words. */
+#define UNKNOWN_SENTINEL "\x01unknown\x01"
+#define UNKNOWN_QUOTED "\"\\u0001unknown\\u0001\""
+
+/* Writes s with every quoted sentinel replaced by (known after apply). */
+static void put_unquoted(FILE *f, const char *s)
+{
+	const char *hit;
+	size_t n = strlen(UNKNOWN_QUOTED);
+	while ((hit = strstr(s, UNKNOWN_QUOTED)) != NULL) {
+		fwrite(s, 1, (size_t)(hit - s), f);
+		fputs("(known after apply)", f);
+		s = hit + n;
+	}
+	fputs(s, f);
+}
+
+/* A copy of v with every unknown marker replaced by the sentinel. */
 static json_t *displayable(const json_t *v)
 {
 	const char *k;
 	json_t *x, *o;
 	size_t i;
 	if (cairn_is_unknown(v))
-		return json_string("(known after apply)");
+		return json_string(UNKNOWN_SENTINEL);
 	if (json_is_object(v)) {
 		o = json_object();
 		json_object_foreach((json_t *)v, k, x)
@@ -275,11 +293,11 @@ static void put_value(const printer *o, const json_t *v, int indent)
 				*p++ = '\0';
 			if (line != s)
 				fprintf(o->f, "\n%*s", indent, "");
-			fputs(line, o->f);
+			put_unquoted(o->f, line);
 		}
 	} else if (s) {
 		/* one line; JSON_COMPACT leaves no spaces after separators */
-		fputs(s, o->f);
+		put_unquoted(o->f, s);
 	}
 	free(s);
 	json_decref(d);
@@ -762,8 +780,8 @@ int cairn_plan_check_fresh(const cairn_plan *p, const cairn_state *st, const cha
  * the state. */
 typedef struct plan_env {
 	cairn_eval_env env;       /* handed to cairn_stack_eval */
-	const cairn_stack *s;
-	const cairn_state *st;
+	const cairn_stack *s;     /* the stack planned */
+	const cairn_state *st;    /* its state */
 	const json_t *live;       /* the refresh result */
 	json_t *decided;          /* logical id -> action (integer) so far */
 	cairn_state_env senv;     /* state lookups */
@@ -956,6 +974,13 @@ static int plan_resource(cairn_plan *p, size_t *cap, plan_env *pe, const cairn_r
 	if (cairn_stack_eval_properties(pe->s, r, &pe->env, &desired) < 0)
 		return cairn_error_setc(CAIRN_EINVALID, "%s (%s): %s", r->logical_id, r->type,
 					cairn_error_last());
+	{
+		/* the result may share values with the template: the generated
+		 * name goes into a copy of our own */
+		json_t *own = json_copy(desired);
+		json_decref(desired);
+		desired = own;
+	}
 	gen = np && !json_object_get(r->properties, np);
 	e = push_entry(p, cap, r->logical_id, r->type, CAIRN_ACTION_NOOP);
 
@@ -1179,14 +1204,14 @@ static void plan_outputs(cairn_plan *p, plan_env *pe, int destroy)
 		json_object_foreach(outs, k, o) {
 			json_t *v = json_object_get(o, "Value");
 			json_t *old = json_object_get(json_object_get(prior, k), "value");
-			json_t *entry = json_pack("{s:O?}", "value", v);
+			json_t *entry = json_pack("{s:o?}", "value", v ? json_deep_copy(v) : NULL);
 			if (json_object_get(o, "Export"))
 				json_object_set(entry, "export", json_object_get(o, "Export"));
 			if (!old)
 				json_object_set_new(entry, "change", json_string("create"));
 			else if (!v || cairn_has_unknown(v) || !json_equal(v, old)) {
 				json_object_set_new(entry, "change", json_string("update"));
-				json_object_set(entry, "before", old);
+				json_object_set_new(entry, "before", json_deep_copy(old));
 			}
 			json_object_set_new(p->outputs, k, entry);
 		}
@@ -1196,8 +1221,10 @@ static void plan_outputs(cairn_plan *p, plan_env *pe, int destroy)
 		if (json_object_get(p->outputs, k))
 			continue;
 		json_object_set_new(p->outputs, k,
-				    json_pack("{s:s, s:O?}", "change", "delete", "before",
-					      json_object_get(x, "value")));
+				    json_pack("{s:s, s:o?}", "change", "delete", "before",
+					      json_object_get(x, "value")
+						      ? json_deep_copy(json_object_get(x, "value"))
+						      : NULL));
 	}
 	cairn_plan_mask(p->outputs, p->noecho);
 }
@@ -1292,4 +1319,53 @@ done:
 	}
 	*out = p;
 	return 0;
+}
+
+int cairn_plan_document(const cairn_plan *p, const cairn_stack *s, const cairn_state *st,
+			const json_t *live, json_t **out)
+{
+	plan_env pe;
+	json_t *empty = json_object();
+	size_t i;
+	int rc;
+
+	memset(&pe, 0, sizeof(pe));
+	pe.s = s;
+	pe.st = st;
+	pe.live = live ? live : empty;
+	pe.decided = json_object();
+	cairn_engine_state_env_init(&pe.senv, s, st);
+	pe.env.ref = plan_ref;
+	pe.env.getatt = plan_getatt;
+	pe.env.ud = &pe;
+	for (i = 0; i < p->n; i++)
+		if (!p->v[i].deposed)
+			json_object_set_new(pe.decided, p->v[i].logical_id,
+					    json_integer(p->v[i].action));
+	rc = cairn_stack_document(s, &pe.env, out);
+	if (rc == 0) {
+		/* the names cairn generates are planned values too: the one in
+		 * the state for what stays, unknown for what is made anew */
+		json_t *res = json_object_get(*out, "resources"), *r;
+		const char *id;
+		json_object_foreach(res, id, r) {
+			const cairn_resource *sr = cairn_stack_find(s, id);
+			const char *np = sr && sr->t ? sr->t->name_property : NULL;
+			json_t *props = json_object_get(r, "Properties"), *rec, *name, *own;
+			if (!np || !json_is_object(props) || json_object_get(props, np))
+				continue;
+			/* the document may share values with the template: a copy */
+			own = json_copy(props);
+			rec = cairn_state_resource(st, id);
+			name = json_object_get(json_object_get(rec, "properties"), np);
+			if (name && !new_value_unknown(&pe, id))
+				json_object_set(own, np, name);
+			else
+				json_object_set_new(own, np, generated_name_marker(np));
+			json_object_set_new(r, "Properties", own);
+		}
+	}
+	json_decref(pe.decided);
+	json_decref(empty);
+	return rc;
 }

@@ -329,8 +329,8 @@ int cairn_engine_supports(cairn_engine *e, const char *type, const char *fn)
 
 /* What ctx.log writes to; disarmed (fn = NULL) when the task ends. */
 typedef struct notebox {
-	void (*fn)(void *ud, const char *msg);
-	void *ud;
+	void (*fn)(void *ud, const char *msg); /* where notes go; NULL once the task ended */
+	void *ud;                              /* its argument */
 } notebox;
 
 typedef struct task {
@@ -385,6 +385,8 @@ static notebox *push_ctx(cairn_engine *e, const eng_ctx *c)
 	setstr(L, "token", c->token);
 	lua_pushboolean(L, c->name_generated);
 	lua_setfield(L, -2, "name_generated");
+	lua_pushboolean(L, c->adopt);
+	lua_setfield(L, -2, "adopt");
 	lua_createtable(L, 2, 0);
 	push_tag(L, 1, "cairn:stack", e->stack);
 	push_tag(L, 2, "cairn:logical-id", c->logical_id);

@@ -18,11 +18,10 @@
 
 /* ---- template.c: marks ------------------------------------------------ */
 
-/* The position of the member key of obj (for an object) and of its value.
- * Returns 0 when known, CAIRN_ENOTFOUND otherwise (positions left as
- * they were). Any of the out pointers may be NULL. */
-int tpl_mark_member(const cairn_template *t, const json_t *obj, const char *key, int *kline,
-		    int *kcol, int *vline, int *vcol);
+/* The position of the key of member key of obj. Returns 0 when known,
+ * CAIRN_ENOTFOUND otherwise (positions left as they were). */
+int tpl_mark_member(const cairn_template *t, const json_t *obj, const char *key, int *line,
+		    int *col);
 /* The position of item i of arr. */
 int tpl_mark_item(const cairn_template *t, const json_t *arr, size_t i, int *line, int *col);
 /* The position of the document's root node. */

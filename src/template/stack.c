@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "cairn/common.h"
+#include "cairn/log.h"
 #include "cairn/stack.h"
 #include "internal.h"
 
@@ -165,6 +166,8 @@ int cairn_stack_load(cairn_stack **out, const char *path, const cairn_stack_opti
 	size_t before = diags->nerrors;
 	int rc;
 
+	double t0 = cairn_now(), t1, t2, t3, t4, t5;
+
 	*out = NULL;
 	if (!opts) {
 		memset(&none, 0, sizeof(none));
@@ -172,6 +175,7 @@ int cairn_stack_load(cairn_stack **out, const char *path, const cairn_stack_opti
 	}
 	st = cairn_xcalloc(1, sizeof(*st));
 	rc = cairn_template_load(&st->tpl, path, diags);
+	t1 = cairn_now();
 	if (rc < 0) {
 		cairn_stack_free(st);
 		return rc;
@@ -207,11 +211,18 @@ int cairn_stack_load(cairn_stack **out, const char *path, const cairn_stack_opti
 	}
 	st->empty = json_object();
 
+	t2 = cairn_now();
 	tpl_params_bind(st, opts, diags);
 	tpl_check(st, diags);
+	t3 = cairn_now();
 	tpl_graph_order(st, diags);
+	t4 = cairn_now();
 	if (diags->nerrors == before)
 		trial_eval(st, diags);
+	t5 = cairn_now();
+	cairn_log(CAIRN_LOG_DEBUG, "%s: %zu resources: read %.3f s, types %.3f s, check %.3f s, "
+				   "graph %.3f s, evaluate %.3f s", path, st->nres, t1 - t0, t2 - t1,
+		  t3 - t2, t4 - t3, t5 - t4);
 	cairn_diags_sort(diags);
 	if (diags->nerrors > before) {
 		size_t n = diags->nerrors - before;

@@ -102,7 +102,7 @@ class TestKmsS3(cairntest.CairnTestCase):
         self.assertIn("Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy.", r.stdout)
         self.assertIn("+ Key", r.stdout)
         self.assertIn("+ Bucket", r.stdout)
-        self.assertIn("KMSMasterKeyID\": \"(known after apply)\"", r.stdout)
+        self.assertIn("\"KMSMasterKeyID\": (known after apply)", r.stdout)
         self.assertEqual(self.live_buckets(), [], "plan must not create anything")
 
         r = self.cairn_ok("apply", "--auto-approve", t)
@@ -251,6 +251,27 @@ Resources:
         self.assertEqual(sorted(self.state("two")["resources"]), ["Stays"])
         self.cairn_ok("destroy", "--auto-approve", t)
         self.assertEqual(self.live_buckets(), ["cairn-test-kept"])
+
+    def test_update_replace_policy_retain_keeps_the_old_one(self):
+        tmpl = """\
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+    UpdateReplacePolicy: Retain
+    Properties: {BucketName: %s}
+"""
+        t = self.write("urp.yaml", tmpl % "cairn-test-logs-a")
+        self.cairn_ok("apply", "--auto-approve", t)
+        t = self.write("urp.yaml", tmpl % "cairn-test-logs-b")
+        r = self.cairn_ok("plan", t)
+        self.assertIn("must be replaced (the old one is left in AWS: UpdateReplacePolicy Retain)",
+                      r.stdout)
+        r = self.cairn_ok("apply", "--auto-approve", t)
+        self.assertIn("Removed from the state and left in AWS (Retain)", r.stdout)
+        self.assertEqual(self.live_buckets(), ["cairn-test-logs-a", "cairn-test-logs-b"])
+        st = self.state("urp")
+        self.assertEqual(st["resources"]["Logs"]["id"], "cairn-test-logs-b")
+        self.assertNotIn("deposed", st["resources"]["Logs"])
 
     def test_a_bucket_cairn_did_not_make_is_never_taken_over(self):
         self.boto("s3").create_bucket(Bucket="cairn-test-theirs")

@@ -85,7 +85,13 @@ class TestInterrupt(cairntest.CairnTestCase):
                 if seen >= lines:
                     p.send_signal(sig)
                     break
-        rest, err = p.communicate(timeout=300)
+        # the rest through the file object: communicate() would read the
+        # descriptor and lose what the line iterator has buffered
+        rest = p.stdout.read()
+        err = p.stderr.read()
+        p.wait(timeout=300)
+        p.stdout.close()
+        p.stderr.close()
         return p.returncode, "".join(out) + rest, err
 
     def unlock_if_stale(self):
@@ -162,6 +168,51 @@ class TestInterrupt(cairntest.CairnTestCase):
         r = self.cairn_ok("apply", "--auto-approve", self.t, env=self.slow_env())
         self.assert_converged()
 
+    def test_half_made_untagged_bucket_is_adopted_and_tagged(self):
+        # what a kill between CreateBucket and PutBucketTagging leaves: a
+        # pending record, and an untagged bucket with the generated name
+        t = self.write("half.yaml", "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n"
+                       "    Properties:\n      VersioningConfiguration: {Status: Enabled}\n")
+        name = "half-data-0123456789ab"
+        state = {"format_version": 1, "lineage": "6f1a2b3c-0000-4000-8000-000000000001",
+                 "serial": 3, "stack": "half", "template": {}, "outputs": {},
+                 "resources": {"Data": {
+                     "type": "AWS::S3::Bucket", "status": "pending",
+                     "properties": {"BucketName": name,
+                                    "VersioningConfiguration": {"Status": "Enabled"}},
+                     "depends_on": [],
+                     "pending": {"token": "abc", "name": name, "started": "2020-01-01T00:00:00Z"}}}}
+        self.write(".cairn/half.state.json", json.dumps(state))
+        s3 = self.boto("s3")
+        s3.create_bucket(Bucket=name)
+        r = self.cairn_ok("plan", "--no-policies", t)
+        self.assertIn("was created by an interrupted apply: it will be adopted and updated in place "
+                      "[id=%s]" % name, r.stdout)
+        r = self.cairn_ok("apply", "--auto-approve", t)
+        self.assertIn("Data: Modifications complete", r.stdout)
+        self.assertIn("1 resource made by an interrupted apply adopted.", r.stdout)
+        tags = {x["Key"]: x["Value"] for x in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+        self.assertEqual(tags, {"cairn:stack": "half", "cairn:logical-id": "Data"})
+        self.assertEqual(s3.get_bucket_versioning(Bucket=name)["Status"], "Enabled")
+        self.assertEqual([b["Name"] for b in s3.list_buckets()["Buckets"]], [name])
+        with open(self.tmp + "/.cairn/half.state.json") as f:
+            rec = json.load(f)["resources"]["Data"]
+        self.assertEqual((rec["status"], rec["id"]), ("created", name))
+        r = self.cairn("plan", "-detailed-exitcode", t)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+        # and when the half-made bucket needs nothing else: adopted as it is,
+        # still tagged
+        s3.delete_bucket_tagging(Bucket=name)
+        state["resources"]["Data"]["properties"] = {"BucketName": name}
+        self.write(".cairn/half.state.json", json.dumps(state))
+        t = self.write("half.yaml", "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n")
+        r = self.cairn_ok("apply", "--auto-approve", t)
+        self.assertIn("will be adopted as it is", r.stdout)
+        self.assertIn("Data: Adopted after", r.stdout)
+        tags = {x["Key"]: x["Value"] for x in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+        self.assertEqual(tags, {"cairn:stack": "half", "cairn:logical-id": "Data"})
+
     def test_kill_9_during_destroy_then_destroy_again(self):
         self.cairn_ok("apply", "--auto-approve", self.t)
         rc, out, err = self.run_until(6, signal.SIGKILL, "destroy", "--auto-approve",
@@ -204,7 +255,10 @@ class TestInterrupt(cairntest.CairnTestCase):
                     time.sleep(0.01)
                     p.send_signal(signal.SIGINT)
                     break
-        out, err = p.communicate(timeout=60)
+        out, err = p.stdout.read(), p.stderr.read()
+        p.wait(timeout=60)
+        p.stdout.close()
+        p.stderr.close()
         self.assertEqual(p.returncode, 130)
         self.assertIn("Stopping at once", err)
         self.assertFalse(os.path.exists(self.spath + ".lock"), "the second Ctrl-C removes the lock")

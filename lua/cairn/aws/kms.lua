@@ -138,6 +138,10 @@ function Key.read(ctx, id, props)
 end
 
 function Key.update(ctx, id, new, old)
+  if ctx.adopt then
+    -- made by an interrupted create (CreateKey tags it: this only makes sure)
+    aws.kms.TagResource { KeyId = id, Tags = to_kms(P.tags_with(ctx, new.Tags)) }
+  end
   if P.changed("String", new.Description, old.Description) then
     aws.kms.UpdateKeyDescription { KeyId = id, Description = new.Description or "" }
   end

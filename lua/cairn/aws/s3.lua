@@ -223,6 +223,11 @@ function Bucket.read(ctx, id, props)
 end
 
 function Bucket.update(ctx, id, new, old)
+  if ctx.adopt then
+    -- made by an interrupted create, maybe before it was tagged
+    put_tags(ctx, id, new.Tags)
+    old = setmetatable({ Tags = P.tags_with(ctx, new.Tags) }, { __index = old })
+  end
   configure(ctx, id, new, old)
   return attrs(ctx, id)
 end
