@@ -793,6 +793,11 @@ class TestInterruptedCreates(SageMakerCase):
         self.assertIn("Apply complete!", r.stdout)
         self.assertEqual([x["EndpointName"] for x in self.sm.list_endpoints()["Endpoints"]],
                          [e["EndpointName"]])
+        # adopting finishes what create does: the endpoint is InService, tagged
+        d = self.sm.describe_endpoint(EndpointName=e["EndpointName"])
+        self.assertEqual(d["EndpointStatus"], "InService")
+        self.assertEqual(tags_of(self.sm.list_tags(ResourceArn=d["EndpointArn"])["Tags"]),
+                         {"cairn:stack": "slow", "cairn:logical-id": "Endpoint"})
         st = self.state("slow")["resources"]
         self.assertEqual(st["Endpoint"]["id"], e["EndpointName"])
         self.assertTrue(all(x["status"] == "created" for x in st.values()), st)

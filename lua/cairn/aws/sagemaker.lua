@@ -346,9 +346,10 @@ local function list_tags(arn)
   return out
 end
 
--- Makes the user's tags on arn what new says (cairn's own are kept).
+-- Makes the user's tags on arn what new says (cairn's own are kept, and
+-- put again when an interrupted create is adopted: ctx.adopt).
 local function update_tags(ctx, arn, new, old)
-  if not P.changed("Tags", new or P.array(), old) then return end
+  if not ctx.adopt and not P.changed("Tags", new or P.array(), old) then return end
   local removed = P.removed_tag_keys(new, old)
   if #removed > 0 then aws.sagemaker.DeleteTags { ResourceArn = arn, TagKeys = removed } end
   aws.sagemaker.AddTags { ResourceArn = arn, Tags = P.tags_with(ctx, new) }
@@ -460,6 +461,7 @@ end
 
 function Group.update(ctx, id, new, old)
   local p = props_of(Group, new)
+  if ctx.adopt then group_ready(ctx, id) end -- finish what create does
   if P.changed("PolicyDocument", p.ModelPackageGroupPolicy, old.ModelPackageGroupPolicy) then
     set_group_policy(id, p.ModelPackageGroupPolicy)
   end
@@ -587,6 +589,22 @@ local function package_failure(d)
   return #why > 0 and table.concat(why, "; ") or "no reason given"
 end
 
+-- Waits until a new package is Completed; a Failed one is deleted again.
+local function package_ready(ctx, arn)
+  return await(ctx, ("model package %s to be ready"):format(arn), 600, function()
+    local x = package_describe(arn)
+    if not x then return nil, "not visible yet" end
+    if x.ModelPackageStatus == "Completed" then return x end
+    if x.ModelPackageStatus == "Failed" then
+      local why = package_failure(x)
+      pcall(aws.sagemaker.DeleteModelPackage, { ModelPackageName = arn })
+      error(("CreateModelPackage (sagemaker): model package %s failed: %s; cairn deleted it: "
+        .. "fix the inference specification and apply again"):format(arn, why), 0)
+    end
+    return nil, x.ModelPackageStatus
+  end)
+end
+
 function Package.create(ctx, props)
   local p = props_of(Package, props)
   if not p.ModelPackageGroupName then
@@ -610,18 +628,7 @@ function Package.create(ctx, props)
     Tags = P.tags_with(ctx, p.Tags),
   }
   local arn = r.ModelPackageArn
-  local d = await(ctx, ("model package %s to be ready"):format(arn), 600, function()
-    local x = package_describe(arn)
-    if not x then return nil, "not visible yet" end
-    if x.ModelPackageStatus == "Completed" then return x end
-    if x.ModelPackageStatus == "Failed" then
-      local why = package_failure(x)
-      pcall(aws.sagemaker.DeleteModelPackage, { ModelPackageName = arn })
-      error(("CreateModelPackage (sagemaker): model package %s failed: %s; cairn deleted it: "
-        .. "fix the inference specification and apply again"):format(arn, why), 0)
-    end
-    return nil, x.ModelPackageStatus
-  end)
+  local d = package_ready(ctx, arn)
   -- CreateModelPackage has no ApprovalDescription
   if p.ApprovalDescription ~= nil then
     aws.sagemaker.UpdateModelPackage { ModelPackageArn = arn, ApprovalDescription = p.ApprovalDescription }
@@ -657,6 +664,7 @@ end
 -- stays as it is (an approval cannot be unset).
 function Package.update(ctx, id, new, old)
   local p = props_of(Package, new)
+  if ctx.adopt then package_ready(ctx, id) end -- finish what create does
   local u, any = { ModelPackageArn = id }, false
   if p.ModelApprovalStatus ~= nil and P.changed("String", p.ModelApprovalStatus, old.ModelApprovalStatus) then
     u.ModelApprovalStatus, any = p.ModelApprovalStatus, true
@@ -1022,6 +1030,25 @@ local function endpoint_delete_and_wait(ctx, name)
   end)
 end
 
+-- Waits until a new endpoint is InService. One that ends otherwise
+-- (Failed) is deleted again, as CloudFormation rolls back, and the error
+-- gives SageMaker's FailureReason.
+local function endpoint_ready(ctx, name, config)
+  local d = endpoint_settled(ctx, name, "to be InService")
+  if d.EndpointStatus ~= "InService" then
+    local why = d.FailureReason or ("status " .. tostring(d.EndpointStatus))
+    ctx.log(("endpoint %s is %s: deleting it"):format(name, tostring(d.EndpointStatus)))
+    local dok, derr = pcall(endpoint_delete_and_wait, ctx, name)
+    error(("CreateEndpoint (sagemaker): endpoint %s is %s: %s; %s: check the models and "
+      .. "instance types of endpoint configuration %s, then apply again"):format(
+      name, tostring(d.EndpointStatus), why,
+      dok and "cairn deleted the failed endpoint"
+        or ("cairn could not delete the failed endpoint (" .. tostring(derr) .. ")"),
+      tostring(config or d.EndpointConfigName)), 0)
+  end
+  return d
+end
+
 function Endpoint.create(ctx, props)
   local p = props_of(Endpoint, props)
   local name = p.EndpointName
@@ -1031,19 +1058,7 @@ function Endpoint.create(ctx, props)
     Tags = P.tags_with(ctx, p.Tags),
   })
   if not ok then create_failed(r, "endpoint", name, "EndpointName", true) end
-  local d = endpoint_settled(ctx, name, "to be InService")
-  if d.EndpointStatus ~= "InService" then
-    -- as CloudFormation rolls back: a failed endpoint is deleted again
-    local why = d.FailureReason or ("status " .. tostring(d.EndpointStatus))
-    ctx.log(("endpoint %s is %s: deleting it"):format(name, tostring(d.EndpointStatus)))
-    local dok, derr = pcall(endpoint_delete_and_wait, ctx, name)
-    error(("CreateEndpoint (sagemaker): endpoint %s is %s: %s; %s: check the models and "
-      .. "instance types of endpoint configuration %s, then apply again"):format(
-      name, tostring(d.EndpointStatus), why,
-      dok and "cairn deleted the failed endpoint"
-        or ("cairn could not delete the failed endpoint (" .. tostring(derr) .. ")"),
-      tostring(p.EndpointConfigName)), 0)
-  end
+  local d = endpoint_ready(ctx, name, p.EndpointConfigName)
   return name, { EndpointArn = r.EndpointArn or d.EndpointArn, EndpointName = name }
 end
 
@@ -1067,6 +1082,7 @@ end
 function Endpoint.update(ctx, id, new, old)
   local p = props_of(Endpoint, new)
   local d
+  if ctx.adopt then endpoint_ready(ctx, id) end -- finish what create does
   if P.changed("String", p.EndpointConfigName, old.EndpointConfigName) then
     d = endpoint_settled(ctx, id, "to finish what it is doing before the update")
     if d.EndpointStatus ~= "InService" then
@@ -1193,6 +1209,23 @@ local function notebook_stop(ctx, name)
   return notebook_wait(ctx, name, { Stopped = true }, "to stop")
 end
 
+-- Waits until a new instance is InService; a Failed one is deleted again
+-- and the error gives its FailureReason.
+local function notebook_ready(ctx, name)
+  local d = notebook_wait(ctx, name, { InService = true, Failed = true }, "to be InService")
+  if d.NotebookInstanceStatus == "Failed" then
+    local why = d.FailureReason or "no reason given"
+    local dok = pcall(function()
+      aws.sagemaker.DeleteNotebookInstance { NotebookInstanceName = name }
+      notebook_wait(ctx, name, { gone = true }, "to be deleted")
+    end)
+    error(("CreateNotebookInstance (sagemaker): notebook instance %s failed: %s; %s"):format(
+      name, why, dok and "cairn deleted it; fix the cause and apply again"
+        or "cairn could not delete it: delete it, fix the cause and apply again"), 0)
+  end
+  return d
+end
+
 function Notebook.create(ctx, props)
   local p = props_of(Notebook, props)
   local name = p.NotebookInstanceName
@@ -1217,17 +1250,7 @@ function Notebook.create(ctx, props)
     return aws.sagemaker.CreateNotebookInstance(params)
   end)
   if not ok then create_failed(r, "notebook instance", name, "NotebookInstanceName", true) end
-  local d = notebook_wait(ctx, name, { InService = true, Failed = true }, "to be InService")
-  if d.NotebookInstanceStatus == "Failed" then
-    local why = d.FailureReason or "no reason given"
-    local dok = pcall(function()
-      aws.sagemaker.DeleteNotebookInstance { NotebookInstanceName = name }
-      notebook_wait(ctx, name, { gone = true }, "to be deleted")
-    end)
-    error(("CreateNotebookInstance (sagemaker): notebook instance %s failed: %s; %s"):format(
-      name, why, dok and "cairn deleted it; fix the cause and apply again"
-        or "cairn could not delete it: delete it, fix the cause and apply again"), 0)
-  end
+  notebook_ready(ctx, name)
   return name, { Id = r.NotebookInstanceArn, NotebookInstanceName = name }
 end
 
@@ -1299,6 +1322,7 @@ end
 
 function Notebook.update(ctx, id, new, old)
   local p = props_of(Notebook, new)
+  if ctx.adopt then notebook_ready(ctx, id) end -- finish what create does
   local u = notebook_changes(p, old)
   local d
   if u then
@@ -1481,6 +1505,20 @@ local function domain_delete_and_wait(ctx, id)
   end)
 end
 
+-- Waits until a new domain is InService; a failed one is deleted again.
+local function domain_created(ctx, id)
+  local ok, d = pcall(domain_ready, ctx, id, "to be InService")
+  if ok then return d end
+  local x = domain_describe(id)
+  if x and type(x.Status) == "string" and x.Status:find("Failed", 1, true) then
+    local dok = pcall(domain_delete_and_wait, ctx, id)
+    error(("CreateDomain (sagemaker): %s; %s"):format(tostring(d),
+      dok and "cairn deleted the failed domain; fix the cause and apply again"
+        or "cairn could not delete the failed domain: delete it, fix the cause and apply again"), 0)
+  end
+  error(d, 0)
+end
+
 function Domain.create(ctx, props)
   local p = props_of(Domain, props)
   local params = {
@@ -1501,18 +1539,7 @@ function Domain.create(ctx, props)
   end)
   if not ok then create_failed(r, "domain", p.DomainName, "DomainName") end
   local id = arn_name(r.DomainArn)
-  local rok, d = pcall(domain_ready, ctx, id, "to be InService")
-  if not rok then
-    local x = domain_describe(id)
-    if x and type(x.Status) == "string" and x.Status:find("Failed", 1, true) then
-      local dok = pcall(domain_delete_and_wait, ctx, id)
-      error(("CreateDomain (sagemaker): %s; %s"):format(tostring(d),
-        dok and "cairn deleted the failed domain; fix the cause and apply again"
-          or "cairn could not delete the failed domain: delete it, fix the cause and apply again"), 0)
-    end
-    error(d, 0)
-  end
-  return id, domain_attrs(d)
+  return id, domain_attrs(domain_created(ctx, id))
 end
 
 function Domain.read(ctx, id, props)
@@ -1536,6 +1563,7 @@ end
 
 function Domain.update(ctx, id, new, old)
   local p = props_of(Domain, new)
+  if ctx.adopt then domain_created(ctx, id) end -- finish what create does
   local u, any = { DomainId = id }, false
   if P.changed(nil, p.DefaultUserSettings, old.DefaultUserSettings) then
     u.DefaultUserSettings, any = p.DefaultUserSettings, true
