@@ -474,10 +474,16 @@ end
 -- Deleting a group is asynchronous (Deleting, then gone): wait, so a
 -- replacement with the same name can be made at once.
 function Group.delete(ctx, id, props)
-  local ok, err = pcall(aws.sagemaker.DeleteModelPackageGroup, { ModelPackageGroupName = id })
+  local cur = group_describe(id)
+  if not cur then return end
+  local ok, err = true, nil
+  if cur.ModelPackageGroupStatus ~= "Deleting" then
+    ok, err = pcall(aws.sagemaker.DeleteModelPackageGroup, { ModelPackageGroupName = id })
+  end
   if not ok then
     if missing(err) then return end
-    if P.is(err, "ConflictException") or message(err):lower():find("model package", 1, true) then
+    if P.is(err, "ConflictException") or (P.is(err, "ValidationException")
+        and message(err):lower():find("model package", 1, true)) then
       P.fail(err, ("model package group %s still holds model packages that cairn did not make "
         .. "(or that another stack manages): delete them first, or set DeletionPolicy: Retain"):format(id))
     end
@@ -691,7 +697,12 @@ function Package.update(ctx, id, new, old)
 end
 
 function Package.delete(ctx, id, props)
-  local ok, err = pcall(aws.sagemaker.DeleteModelPackage, { ModelPackageName = id })
+  local cur = package_describe(id)
+  if not cur then return end
+  local ok, err = true, nil
+  if cur.ModelPackageStatus ~= "Deleting" then
+    ok, err = pcall(aws.sagemaker.DeleteModelPackage, { ModelPackageName = id })
+  end
   if not ok then
     if missing(err) then return end
     error(err, 0)
@@ -1014,11 +1025,15 @@ local function endpoint_settled(ctx, name, what, gone_ok)
   end)
 end
 
-local function endpoint_delete_and_wait(ctx, name)
-  local ok, err = pcall(aws.sagemaker.DeleteEndpoint, { EndpointName = name })
-  if not ok then
-    if missing(err) then return end
-    error(err, 0)
+-- Deletes the endpoint (unless it is already Deleting) and waits until
+-- it is gone.
+local function endpoint_delete_and_wait(ctx, name, deleting)
+  if not deleting then
+    local ok, err = pcall(aws.sagemaker.DeleteEndpoint, { EndpointName = name })
+    if not ok then
+      if missing(err) then return end
+      error(err, 0)
+    end
   end
   await(ctx, ("endpoint %s to be deleted"):format(name), ENDPOINT_DELETE_WAIT, function()
     local d = endpoint_describe(name)
@@ -1121,7 +1136,7 @@ function Endpoint.delete(ctx, id, props)
     d = endpoint_settled(ctx, id, "to finish what it is doing before it is deleted", true)
     if d.gone then return end
   end
-  endpoint_delete_and_wait(ctx, id)
+  endpoint_delete_and_wait(ctx, id, d.EndpointStatus == "Deleting")
 end
 
 function Endpoint.find(ctx, props)
@@ -1172,7 +1187,6 @@ local Notebook = {
 -- first. Bounds: half an hour per step, as the AWS SDKs' waiters.
 
 local NOTEBOOK_WAIT = 1800
-local NOTEBOOK_BUSY = { Pending = true, Stopping = true, Updating = true, Deleting = true }
 
 local function notebook_attrs(d)
   return { Id = d.NotebookInstanceArn, NotebookInstanceName = d.NotebookInstanceName }
@@ -1482,17 +1496,21 @@ local function domain_ready(ctx, id, what)
   end)
 end
 
-local function domain_delete_and_wait(ctx, id)
-  local ok, err = pcall(aws.sagemaker.DeleteDomain, {
-    DomainId = id, RetentionPolicy = { HomeEfsFileSystem = "Retain" },
-  })
-  if not ok then
-    if missing(err) then return end
-    if P.is(err, "ResourceInUse") then
-      P.fail(err, ("domain %s still has user profiles, spaces or apps that cairn did not make: "
-        .. "delete them first, or set DeletionPolicy: Retain"):format(id))
+-- Deletes the domain (unless it is already Deleting), keeping its home
+-- EFS volume, and waits until it is gone.
+local function domain_delete_and_wait(ctx, id, deleting)
+  if not deleting then
+    local ok, err = pcall(aws.sagemaker.DeleteDomain, {
+      DomainId = id, RetentionPolicy = { HomeEfsFileSystem = "Retain" },
+    })
+    if not ok then
+      if missing(err) then return end
+      if P.is(err, "ResourceInUse") then
+        P.fail(err, ("domain %s still has user profiles, spaces or apps that cairn did not "
+          .. "make: delete them first, or set DeletionPolicy: Retain"):format(id))
+      end
+      error(err, 0)
     end
-    error(err, 0)
   end
   await(ctx, ("domain %s to be deleted"):format(id), DOMAIN_WAIT, function()
     local d = domain_describe(id)
@@ -1594,7 +1612,7 @@ function Domain.delete(ctx, id, props)
   if DOMAIN_BUSY[d.Status] and d.Status ~= "Deleting" then
     pcall(domain_ready, ctx, id, "to finish what it is doing before it is deleted")
   end
-  domain_delete_and_wait(ctx, id)
+  domain_delete_and_wait(ctx, id, d.Status == "Deleting")
 end
 
 -- The domain an interrupted create made: one with this name, tagged as
