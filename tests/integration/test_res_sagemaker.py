@@ -313,6 +313,30 @@ class TestModelRegistry(SageMakerCase):
         self.assertNotEqual(arn2, arn)
         self.assert_no_changes(t)
 
+    def test_errors_say_what_to_do(self):
+        # a version registered by hand keeps the group from being destroyed
+        t = self.write_template("registry", *registry())
+        self.apply(t)
+        self.sm.create_model_package(ModelPackageGroupName="fraud", InferenceSpecification={
+            "Containers": [{"Image": IMAGE % "9"}], "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"]})
+        r = self.cairn("destroy", "--auto-approve", t)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("Group (AWS::SageMaker::ModelPackageGroup): delete failed", r.stdout + r.stderr)
+        self.assertIn("DeleteModelPackageGroup (sagemaker): ConflictException", r.stdout + r.stderr)
+        self.assertIn("model package group fraud still holds model packages that cairn did not make",
+                      r.stdout + r.stderr)
+        self.assertEqual(len(self.packages()), 1)   # cairn's own version went, the other stays
+
+        # an unversioned package (no group) is refused with the reason
+        res, _ = registry(group="other")
+        del res["Package"]["Properties"]["ModelPackageGroupName"]
+        del res["Group"]
+        r = self.cairn("apply", "--auto-approve", self.write_template("loose", res))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("ModelPackageGroupName is required: cairn supports versioned model packages",
+                      r.stdout + r.stderr)
+
     def test_group_name_clash_is_explained(self):
         self.sm.create_model_package_group(ModelPackageGroupName="fraud")
         t = self.write_template("registry", *registry())
