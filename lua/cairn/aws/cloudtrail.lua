@@ -142,8 +142,17 @@ local function trail_tags(arn)
   return P.array()
 end
 
+-- An empty string is how UpdateTrail clears a setting, and how some
+-- answers say it is not set.
+local function str(v)
+  if v == nil or v == "" then return nil end
+  return v
+end
+
+-- SnsTopicArn is "" for a trail without a topic (so that a reference to
+-- it resolves, as after the topic is removed from the template).
 local function attrs(t)
-  return { Arn = t.TrailARN, SnsTopicArn = t.SnsTopicARN }
+  return { Arn = t.TrailARN, SnsTopicArn = str(t.SnsTopicARN) or "" }
 end
 
 -- CloudTrail reports KmsKeyId as the key's ARN; the template may name the
@@ -166,13 +175,6 @@ local function same_topic(desired, name, arn)
   return name or (arn and arn:match("([^:]+)$"))
 end
 
--- An empty string is how UpdateTrail clears a setting, and how some
--- answers say it is not set.
-local function str(v)
-  if v == nil or v == "" then return nil end
-  return v
-end
-
 -- The event selector AWS gives a trail that has none: every management
 -- event, read and write. What removing EventSelectors (and
 -- AdvancedEventSelectors) from the template puts back.
@@ -180,22 +182,29 @@ local function default_selectors()
   return P.array { { ReadWriteType = "All", IncludeManagementEvents = true } }
 end
 
+-- A list, or nil when empty (CloudTrail reports [] for what was not set).
+local function some(t)
+  if t == nil or #t == 0 then return nil end
+  return P.array(table.move(t, 1, #t, 1, {}))
+end
+
 local function selectors_to_api(list_)
   local out = P.array()
   for _, s in ipairs(list_ or {}) do
     local drs
-    if s.DataResources then
+    if some(s.DataResources) then
       drs = P.array()
       for _, d in ipairs(s.DataResources) do
-        drs[#drs + 1] = { Type = d.Type, Values = d.Values and P.array(d.Values) or nil }
+        drs[#drs + 1] = { Type = d.Type, Values = some(d.Values) }
       end
     end
+    local include = s.IncludeManagementEvents
+    if include == nil then include = true end -- CloudTrail's default
     out[#out + 1] = {
-      ReadWriteType = s.ReadWriteType,
-      IncludeManagementEvents = P.bool(s.IncludeManagementEvents),
+      ReadWriteType = s.ReadWriteType or "All",
+      IncludeManagementEvents = P.bool(include),
       DataResources = drs,
-      ExcludeManagementEventSources = s.ExcludeManagementEventSources
-        and P.array(s.ExcludeManagementEventSources) or nil,
+      ExcludeManagementEventSources = some(s.ExcludeManagementEventSources),
     }
   end
   return out
@@ -209,9 +218,7 @@ local function advanced_to_api(list_)
     local fs = P.array()
     for _, f in ipairs(s.FieldSelectors or {}) do
       local x = { Field = f.Field }
-      for _, op in ipairs(FIELD_OPS) do
-        if f[op] then x[op] = P.array(f[op]) end
-      end
+      for _, op in ipairs(FIELD_OPS) do x[op] = some(f[op]) end
       fs[#fs + 1] = x
     end
     out[#out + 1] = { Name = s.Name, FieldSelectors = fs }
@@ -224,10 +231,14 @@ local function insights_to_api(list_)
   for _, s in ipairs(list_ or {}) do
     out[#out + 1] = {
       InsightType = s.InsightType,
-      EventCategories = s.EventCategories and P.array(s.EventCategories) or nil,
+      EventCategories = some(s.EventCategories),
     }
   end
   return out
+end
+
+local function differs(a, b)
+  return P.changed(nil, a, b) or P.changed(nil, b, a)
 end
 
 local function put_selectors(ctx, name, new)
@@ -286,7 +297,7 @@ function Trail.create(ctx, props)
     put_insights(ctx, name, props.InsightSelectors)
   end
   if P.bool(props.IsLogging) then aws.cloudtrail.StartLogging { Name = name } end
-  return name, { Arn = r.TrailARN, SnsTopicArn = r.SnsTopicARN }
+  return name, attrs(r)
 end
 
 function Trail.read(ctx, id, props)
@@ -373,11 +384,14 @@ function Trail.update(ctx, id, new, old)
     end)
     arn = r.TrailARN or arn
   end
-  if P.changed(nil, new.EventSelectors, old.EventSelectors)
-      or P.changed(nil, new.AdvancedEventSelectors, old.AdvancedEventSelectors) then
+  -- selectors compare in their API form, both ways (P.changed alone
+  -- would not see a key removed from inside a selector)
+  if differs(selectors_to_api(new.EventSelectors), selectors_to_api(old.EventSelectors))
+      or differs(advanced_to_api(new.AdvancedEventSelectors),
+        advanced_to_api(old.AdvancedEventSelectors)) then
     put_selectors(ctx, id, new)
   end
-  if P.changed(nil, new.InsightSelectors or P.array(), old.InsightSelectors or P.array()) then
+  if differs(insights_to_api(new.InsightSelectors), insights_to_api(old.InsightSelectors)) then
     put_insights(ctx, id, new.InsightSelectors)
   end
   if P.changed("Boolean", new.IsLogging, old.IsLogging) then

@@ -598,6 +598,48 @@ local function lock_wanted(c)
     or (c.ObjectLockConfiguration ~= nil and c.ObjectLockConfiguration.ObjectLockEnabled == "Enabled")
 end
 
+-- True when the two values differ either way. P.changed compares only
+-- what its first argument sets (as plan does with a template), so a key
+-- removed from a nested configuration (a default retention, a CORS rule's
+-- MaxAge) would go unseen one way round; configure() compares the API
+-- forms of new and old, which carry S3's defaults, both ways.
+local function differs(a, b)
+  return P.changed(nil, a, b) or P.changed(nil, b, a)
+end
+
+-- The API form of each sub-configuration (nil when absent), with S3's
+-- defaults filled in so that a template leaving one out and a live value
+-- reporting it compare equal.
+local LC_SIZE_DEFAULT = "all_storage_classes_128K"
+
+local api_of = {
+  VersioningConfiguration = function(_, v) return { Status = v.Status } end,
+  ObjectLockConfiguration = function(_, v) return lock_to_api(v) end,
+  BucketEncryption = function(_, v)
+    local api = encryption_to_api(v)
+    for _, r in ipairs(api.Rules) do r.BucketKeyEnabled = r.BucketKeyEnabled or false end
+    return api
+  end,
+  PublicAccessBlockConfiguration = function(_, v) return pab_to_api(v) end,
+  OwnershipControls = function(_, v)
+    local rules = P.array()
+    for _, r in ipairs(v.Rules or {}) do rules[#rules + 1] = { ObjectOwnership = r.ObjectOwnership } end
+    return { Rules = rules }
+  end,
+  AccelerateConfiguration = function(_, v) return { Status = v.AccelerationStatus } end,
+  CorsConfiguration = function(_, v) return cors_to_api(v) end,
+  LifecycleConfiguration = function(_, v)
+    return { config = lifecycle_to_api(v), size = v.TransitionDefaultMinimumObjectSize or LC_SIZE_DEFAULT }
+  end,
+  LoggingConfiguration = function(name, v) return logging_to_api(name, v) end,
+}
+
+local function api(name, props, prop)
+  local v = props[prop]
+  if v == nil then return nil end
+  return api_of[prop](name, v)
+end
+
 -- Makes the bucket's configuration what new says, changing only what
 -- differs from old (what is live, for the properties the template sets or
 -- set last time). A property new no longer has is put back to S3's
@@ -605,11 +647,13 @@ end
 -- versioning before Object Lock (which needs it), Object Lock before its
 -- default retention.
 local function configure(ctx, name, new, old)
-  if P.changed(nil, new.VersioningConfiguration, old.VersioningConfiguration) then
+  local function changed(prop)
+    return differs(api(name, new, prop), api(name, old, prop))
+  end
+  if changed("VersioningConfiguration") then
     if new.VersioningConfiguration then
       aws.s3.PutBucketVersioning {
-        Bucket = name,
-        VersioningConfiguration = { Status = new.VersioningConfiguration.Status },
+        Bucket = name, VersioningConfiguration = api(name, new, "VersioningConfiguration"),
       }
     elseif old.VersioningConfiguration and old.VersioningConfiguration.Status == "Enabled" then
       -- versioning, once on, can only be suspended
@@ -640,7 +684,7 @@ local function configure(ctx, name, new, old)
       end
     end
   end
-  if P.changed(nil, new.ObjectLockConfiguration, old.ObjectLockConfiguration) then
+  if changed("ObjectLockConfiguration") then
     if new.ObjectLockConfiguration or lock_now then
       -- without a rule: Object Lock stays on, with no default retention
       aws.s3.PutObjectLockConfiguration {
@@ -648,43 +692,39 @@ local function configure(ctx, name, new, old)
       }
     end
   end
-  if P.changed(nil, new.BucketEncryption, old.BucketEncryption) then
+  if changed("BucketEncryption") then
     if new.BucketEncryption then
       aws.s3.PutBucketEncryption {
-        Bucket = name,
-        ServerSideEncryptionConfiguration = encryption_to_api(new.BucketEncryption),
+        Bucket = name, ServerSideEncryptionConfiguration = api(name, new, "BucketEncryption"),
       }
     else
       -- S3 goes back to its default, SSE-S3
       aws.s3.DeleteBucketEncryption { Bucket = name }
     end
   end
-  if P.changed(nil, new.PublicAccessBlockConfiguration, old.PublicAccessBlockConfiguration) then
+  if changed("PublicAccessBlockConfiguration") then
     if new.PublicAccessBlockConfiguration then
       aws.s3.PutPublicAccessBlock {
         Bucket = name,
-        PublicAccessBlockConfiguration = pab_to_api(new.PublicAccessBlockConfiguration),
+        PublicAccessBlockConfiguration = api(name, new, "PublicAccessBlockConfiguration"),
       }
     else
       aws.s3.DeletePublicAccessBlock { Bucket = name }
     end
   end
-  if P.changed(nil, new.OwnershipControls, old.OwnershipControls) then
+  if changed("OwnershipControls") then
     if new.OwnershipControls then
-      local rules = P.array()
-      for _, r in ipairs(new.OwnershipControls.Rules or {}) do
-        rules[#rules + 1] = { ObjectOwnership = r.ObjectOwnership }
-      end
-      aws.s3.PutBucketOwnershipControls { Bucket = name, OwnershipControls = { Rules = rules } }
+      aws.s3.PutBucketOwnershipControls {
+        Bucket = name, OwnershipControls = api(name, new, "OwnershipControls"),
+      }
     else
       aws.s3.DeleteBucketOwnershipControls { Bucket = name }
     end
   end
-  if P.changed(nil, new.AccelerateConfiguration, old.AccelerateConfiguration) then
+  if changed("AccelerateConfiguration") then
     if new.AccelerateConfiguration then
       aws.s3.PutBucketAccelerateConfiguration {
-        Bucket = name,
-        AccelerateConfiguration = { Status = new.AccelerateConfiguration.AccelerationStatus },
+        Bucket = name, AccelerateConfiguration = api(name, new, "AccelerateConfiguration"),
       }
     elseif old.AccelerateConfiguration and old.AccelerateConfiguration.AccelerationStatus == "Enabled" then
       -- like versioning, acceleration once set can only be suspended
@@ -693,14 +733,14 @@ local function configure(ctx, name, new, old)
       }
     end
   end
-  if P.changed(nil, new.CorsConfiguration, old.CorsConfiguration) then
+  if changed("CorsConfiguration") then
     if new.CorsConfiguration then
-      aws.s3.PutBucketCors { Bucket = name, CORSConfiguration = cors_to_api(new.CorsConfiguration) }
+      aws.s3.PutBucketCors { Bucket = name, CORSConfiguration = api(name, new, "CorsConfiguration") }
     else
       aws.s3.DeleteBucketCors { Bucket = name }
     end
   end
-  if P.changed(nil, new.LifecycleConfiguration, old.LifecycleConfiguration) then
+  if changed("LifecycleConfiguration") then
     if new.LifecycleConfiguration then
       aws.s3.PutBucketLifecycleConfiguration {
         Bucket = name,
@@ -711,9 +751,9 @@ local function configure(ctx, name, new, old)
       aws.s3.DeleteBucketLifecycle { Bucket = name }
     end
   end
-  if P.changed(nil, new.LoggingConfiguration, old.LoggingConfiguration) then
+  if changed("LoggingConfiguration") then
     if new.LoggingConfiguration then
-      local status = logging_to_api(name, new.LoggingConfiguration)
+      local status = api(name, new, "LoggingConfiguration")
       P.retry_when(ctx, ("bucket %s to let the S3 logging service write (its bucket policy)")
         :format(status.LoggingEnabled.TargetBucket), function()
         return aws.s3.PutBucketLogging { Bucket = name, BucketLoggingStatus = status }

@@ -15,6 +15,8 @@ S3
     x-amz-transition-default-minimum-object-size; S3's default for a new
     configuration is all_storage_classes_128K). GetBucketLifecycle-
     Configuration answers the rules as they were put.
+  - PutObjectLockConfiguration without a Rule removes the bucket's default
+    retention, as S3 does (moto keeps the old one).
   - GetBucketLogging answers TargetObjectKeyFormat (SimplePrefix or
     PartitionedPrefix), which moto stores but leaves out.
 
@@ -24,6 +26,9 @@ KMS
     moto ignores the parameter.
   - A key created without KeyUsage reports KeyUsage ENCRYPT_DECRYPT, KMS's
     default (moto reports none).
+  - EnableKeyRotation and DisableKeyRotation on a disabled key fail with
+    DisabledException, as KMS's key-state table says (moto changes the
+    rotation of a disabled key).
 
 CloudTrail
   - PutInsightSelectors replaces the trail's insight selectors (moto
@@ -190,10 +195,29 @@ def _patch_s3():
         return self.serialized(ActionResult(result))
 
     responses.S3Response.get_bucket_logging = get_bucket_logging
-    del models  # imported so that the backend is loaded before the responses
+
+    lock = models.S3Backend.put_object_lock_configuration
+
+    def put_object_lock_configuration(self, bucket_name, lock_enabled, mode=None, days=None,
+                                      years=None):
+        lock(self, bucket_name, lock_enabled, mode, days, years)
+        if mode is None:
+            bucket = self.get_bucket(bucket_name)
+            bucket.default_lock_mode = ""
+            bucket.default_lock_days = 0
+            bucket.default_lock_years = 0
+
+    models.S3Backend.put_object_lock_configuration = put_object_lock_configuration
 
 
 # ---- KMS --------------------------------------------------------------------
+
+class _KmsDisabled(JsonRESTError):
+    code = 400
+
+    def __init__(self, arn):
+        super().__init__("DisabledException", "%s is disabled." % arn)
+
 
 class _KmsValidation(JsonRESTError):
     code = 400
@@ -206,8 +230,21 @@ def _patch_kms():
     from moto.kms import models, responses
 
     enable = responses.KmsResponse.enable_key_rotation
+    disable = responses.KmsResponse.disable_key_rotation
+
+    def check_enabled(self):
+        key_id = self._get_param("KeyId")
+        self._validate_cmk_id(key_id)
+        key = self.kms_backend.keys[self.kms_backend.get_key_id(key_id)]
+        if key.key_state == "Disabled":
+            raise _KmsDisabled(key.arn)
+
+    def disable_key_rotation(self):
+        check_enabled(self)
+        return disable(self)
 
     def enable_key_rotation(self):
+        check_enabled(self)
         period = self._get_param("RotationPeriodInDays")
         if period is not None and not 90 <= int(period) <= 2560:
             raise _KmsValidation(
@@ -228,6 +265,7 @@ def _patch_kms():
         return json.dumps(out)
 
     responses.KmsResponse.enable_key_rotation = enable_key_rotation
+    responses.KmsResponse.disable_key_rotation = disable_key_rotation
     responses.KmsResponse.get_key_rotation_status = get_key_rotation_status
 
     init = models.Key.__init__
