@@ -124,6 +124,24 @@ class TestCloudTrail(cairntest.CairnTestCase):
     def trail(self, name):
         return self.ct.get_trail(Name=name)["Trail"]
 
+    def make_pending(self, stack, names):
+        """Rewrites the state as an apply killed right after these creates
+        leaves it: pending records (the generated name kept), no id."""
+        path = "%s/.cairn/%s.state.json" % (self.tmp, stack)
+        with open(path) as f:
+            st = json.load(f)
+        for lid, name_prop in names.items():
+            rec = st["resources"][lid]
+            rec["status"] = "pending"
+            rec.pop("id")
+            rec.pop("attributes", None)
+            rec["pending"] = {"token": "interrupted-" + lid, "started": "2020-01-01T00:00:00Z"}
+            if name_prop:
+                rec["pending"]["name"] = rec["properties"][name_prop]
+        st.pop("outputs", None)
+        st["outputs"] = {}
+        self.write(".cairn/%s.state.json" % stack, json.dumps(st), mode=0o600)
+
     def tags(self, arn):
         return {t["Key"]: t["Value"]
                 for t in self.ct.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["TagsList"]}
@@ -270,6 +288,28 @@ class TestCloudTrail(cairntest.CairnTestCase):
         self.plan(t, 0)
         self.cairn_ok("destroy", "--auto-approve", t)
         self.assertEqual(self.ct.describe_trails()["trailList"], [])
+
+    def test_interrupted_create_is_adopted(self):
+        t = self.put(stack())
+        self.cairn_ok("apply", "--auto-approve", t)
+        name = self.output("Trail")
+        # killed after CreateTrail, before the selectors and StartLogging
+        self.ct.put_event_selectors(TrailName=name, EventSelectors=[
+            {"ReadWriteType": "All", "IncludeManagementEvents": True}])
+        self.ct.put_insight_selectors(TrailName=name, InsightSelectors=[])
+        self.ct.stop_logging(Name=name)
+        self.make_pending("trail", {"Trail": "TrailName"})
+        out = self.plan(t, 2)
+        self.assertIn("Trail (AWS::CloudTrail::Trail) was created by an interrupted apply: it will "
+                      "be adopted and updated in place [id=%s]" % name, out)
+        r = self.cairn_ok("apply", "--auto-approve", t)
+        self.assertIn("1 resource made by an interrupted apply adopted.", r.stdout)
+        self.assertEqual([x["Name"] for x in self.ct.describe_trails()["trailList"]], [name])
+        self.assertTrue(self.ct.get_trail_status(Name=name)["IsLogging"])
+        self.assertEqual(len(self.ct.get_insight_selectors(TrailName=name)["InsightSelectors"]), 1)
+        self.assertEqual(self.ct.get_event_selectors(TrailName=name)["EventSelectors"][0]
+                         ["DataResources"][0]["Type"], "AWS::S3::Object")
+        self.plan(t, 0)
 
     def test_a_trail_cairn_did_not_make_is_not_taken_over(self):
         self.boto("s3").create_bucket(Bucket="cairn-test-theirs")

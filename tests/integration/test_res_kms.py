@@ -105,6 +105,24 @@ class TestKms(cairntest.CairnTestCase):
         self.assertEqual(r.returncode, want, r.stdout + r.stderr)
         return r.stdout
 
+    def make_pending(self, stack, names):
+        """Rewrites the state as an apply killed right after these creates
+        leaves it: pending records (the generated name kept), no id."""
+        path = "%s/.cairn/%s.state.json" % (self.tmp, stack)
+        with open(path) as f:
+            st = json.load(f)
+        for lid, name_prop in names.items():
+            rec = st["resources"][lid]
+            rec["status"] = "pending"
+            rec.pop("id")
+            rec.pop("attributes", None)
+            rec["pending"] = {"token": "interrupted-" + lid, "started": "2020-01-01T00:00:00Z"}
+            if name_prop:
+                rec["pending"]["name"] = rec["properties"][name_prop]
+        st.pop("outputs", None)
+        st["outputs"] = {}
+        self.write(".cairn/%s.state.json" % stack, json.dumps(st), mode=0o600)
+
     def aliases(self):
         return {a["AliasName"]: a.get("TargetKeyId")
                 for a in self.kms.list_aliases()["Aliases"]
@@ -302,6 +320,26 @@ Outputs:
         states = {self.metadata(k)["KeyState"] for k in keys
                   if self.metadata(k).get("KeyManager") == "CUSTOMER"}
         self.assertEqual(states, {"PendingDeletion"})
+
+    def test_interrupted_creates_are_adopted(self):
+        t = self.write("kms.yaml", key_template())
+        self.cairn_ok("apply", "--auto-approve", t)
+        key_id, other_id = self.output("KeyId"), self.output("OtherId")
+        keys = sorted(k["KeyId"] for k in self.kms.list_keys()["Keys"])
+        # killed after CreateKey, before EnableKeyRotation; after CreateAlias
+        self.kms.disable_key_rotation(KeyId=key_id)
+        self.make_pending("kms", {"Key": None, "Other": None, "Alias": None})
+        out = self.plan(t, 2)
+        self.assertIn("Key (AWS::KMS::Key) was created by an interrupted apply: it will be adopted "
+                      "and updated in place [id=%s]" % key_id, out)
+        self.assertIn("3 resources created by an interrupted apply will be adopted.", out)
+        r = self.cairn_ok("apply", "--auto-approve", t)
+        self.assertIn("3 resources made by an interrupted apply adopted.", r.stdout)
+        self.assertEqual(sorted(k["KeyId"] for k in self.kms.list_keys()["Keys"]), keys)
+        self.assertEqual((self.output("KeyId"), self.output("OtherId")), (key_id, other_id))
+        self.assertTrue(self.kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"])
+        self.assertEqual(self.aliases(), {"alias/cairn-test-data": key_id})
+        self.plan(t, 0)
 
     def test_alias_in_use_is_not_taken_over(self):
         other = self.kms.create_key(Description="someone's")["KeyMetadata"]["KeyId"]

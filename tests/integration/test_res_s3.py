@@ -165,6 +165,24 @@ class TestS3(cairntest.CairnTestCase):
     def buckets(self):
         return sorted(b["Name"] for b in self.s3.list_buckets().get("Buckets", []))
 
+    def make_pending(self, stack, names):
+        """Rewrites the state as an apply killed right after these creates
+        leaves it: pending records (the generated name kept), no id."""
+        path = "%s/.cairn/%s.state.json" % (self.tmp, stack)
+        with open(path) as f:
+            st = json.load(f)
+        for lid, name_prop in names.items():
+            rec = st["resources"][lid]
+            rec["status"] = "pending"
+            rec.pop("id")
+            rec.pop("attributes", None)
+            rec["pending"] = {"token": "interrupted-" + lid, "started": "2020-01-01T00:00:00Z"}
+            if name_prop:
+                rec["pending"]["name"] = rec["properties"][name_prop]
+        st.pop("outputs", None)
+        st["outputs"] = {}
+        self.write(".cairn/%s.state.json" % stack, json.dumps(st), mode=0o600)
+
     def empty(self, bucket):
         """Deletes every object version of bucket (moto delivers server
         access logs into the log bucket, as S3 does)."""
@@ -428,6 +446,25 @@ class TestS3(cairntest.CairnTestCase):
         self.empty(logs)
         self.cairn_ok("destroy", "--auto-approve", t)
         self.assertEqual(self.buckets(), [])
+
+    def test_interrupted_creates_are_adopted(self):
+        t = self.put(stack())
+        self.apply(t)
+        data, logs = self.output("Data"), self.output("Logs")
+        # killed after PutBucketTagging, before the lifecycle; after PutBucketPolicy
+        self.s3.delete_bucket_lifecycle(Bucket=data)
+        self.make_pending("s3", {"Data": "BucketName", "LogsPolicy": None})
+        out = self.plan(t, 2)
+        self.assertIn("Data (AWS::S3::Bucket) was created by an interrupted apply: it will be "
+                      "adopted and updated in place [id=%s]" % data, out)
+        self.assertIn("LogsPolicy (AWS::S3::BucketPolicy) was created by an interrupted apply: it "
+                      "will be adopted as it is [id=%s]" % logs, out)
+        r = self.apply(t)
+        self.assertIn("2 resources made by an interrupted apply adopted.", r.stdout)
+        self.assertEqual(self.buckets(), sorted([data, logs]))
+        self.assertEqual(len(self.lifecycle(data)["Rules"]), 5)
+        self.assertEqual((self.output("Data"), self.output("Policy")), (data, logs))
+        self.plan(t, 0)
 
     def test_bucket_policy(self):
         tls_only = {
