@@ -53,8 +53,10 @@ class TestRetries(cairntest.CairnTestCase):
         self.assertEqual(out["ok"], 1000, out["errors"])
         st = self.proxy.stats
         self.assertGreater(st["throttle"], 200)
-        self.assertEqual(st["requests"], 1000 + st["throttle"])
-        self.assertEqual(st["forwarded"], 1000)
+        # every call reached moto once it was let through (a busy moto can
+        # also drop a connection, which the client retries like any other)
+        self.assertEqual(st["requests"], st["forwarded"] + st["throttle"] + st["upstream_errors"])
+        self.assertGreaterEqual(st["forwarded"], 1000)
 
     def test_every_protocols_throttling_error_is_retried(self):
         # the first attempt of each of 4 parallel calls is throttled
