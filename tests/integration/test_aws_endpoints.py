@@ -5,6 +5,8 @@ prefix, S3 path-style and virtual-hosted addressing, and the default AWS
 endpoints, observed on loopback servers that record each request."""
 
 import json
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,7 +20,7 @@ LIST_XML = ("<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"
 class Recorder:
     """Answers every request with a fixed body; records Host and path."""
 
-    def __init__(self, body=LIST_XML, ctype="application/xml"):
+    def __init__(self, body=LIST_XML, ctype="application/xml", tls=None):
         self.seen = []
         outer = self
 
@@ -42,6 +44,10 @@ class Recorder:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.port = self.httpd.server_address[1]
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self):
@@ -114,6 +120,30 @@ class TestEndpoints(cairntest.CairnTestCase):
                         CAIRN_AWS_TIMEOUT="5")
         self.assertIn("https://kms.us-east-1.amazonaws.com", r.stderr)
         self.assertEqual(len(profile_wide.seen), 1)
+
+    def test_tls_is_verified_and_ca_bundle_honoured(self):
+        cert, key = self.write("c.pem", ""), self.write("k.pem", "")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        rec = self.recorder(body="{\"Keys\": []}", ctype="application/x-amz-json-1.1", tls=(cert, key))
+        url = "https://127.0.0.1:%d" % rec.port
+        # a certificate the system does not trust: refused, not retried
+        r, _ = self.lua(KMS, AWS_ENDPOINT_URL=url)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("ListKeys (kms): TLSError", r.stderr)
+        self.assertEqual(rec.seen, [])
+        # trusted through AWS_CA_BUNDLE, or the profile's ca_bundle
+        r, out = self.lua(KMS, AWS_ENDPOINT_URL=url, AWS_CA_BUNDLE=cert)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.write(".aws/config", "[default]\nca_bundle = %s\n" % cert)
+        r, out = self.lua(KMS, AWS_ENDPOINT_URL=url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(rec.seen), 2)
+        r, _ = self.lua(KMS, AWS_ENDPOINT_URL=url, AWS_CA_BUNDLE=self.tmp + "/missing.pem")
+        self.assertIn("CA bundle %s/missing.pem (AWS_CA_BUNDLE or the profile's ca_bundle) cannot be read"
+                      % self.tmp, r.stderr)
 
     def test_default_endpoints_are_https_on_amazonaws(self):
         for svc, op, region, host in [("kms", "ListKeys", "eu-west-1", "kms.eu-west-1.amazonaws.com"),
