@@ -28,6 +28,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -88,6 +89,7 @@ struct cairn_aws {
 	op *tail;                /* and the tail, so completions run in order */
 	int npending;            /* live operations not cancelled */
 	char *account_id;        /* cached GetCallerIdentity */
+	char *ca_bundle;         /* AWS_CA_BUNDLE / profile ca_bundle, or NULL */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -270,6 +272,22 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		a->s3_style = cairn_xstrdup(style ? style : "auto");
 	}
 	cairn_http_new(&a->http);
+	v = getenv_nz("AWS_CA_BUNDLE");
+	if (!v)
+		v = cairn_awscfg_get(a->cfg, a->profile, "ca_bundle");
+	if (v && *v) {
+		char *path = cairn_expand_home(v);
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			rc = cairn_error_setc(CAIRN_EINVALID, "CA bundle %s (AWS_CA_BUNDLE or the profile's ca_bundle) cannot be read",
+					      path);
+			free(path);
+			goto fail;
+		}
+		fclose(f);
+		a->ca_bundle = path;
+		cairn_http_set_ca_bundle(a->http, path);
+	}
 	memset(&co, 0, sizeof(co));
 	co.cfg = a->cfg;
 	co.profile = a->profile;
@@ -323,6 +341,7 @@ void cairn_aws_free(cairn_aws *a)
 	free(a->profile);
 	free(a->s3_style);
 	free(a->account_id);
+	free(a->ca_bundle);
 	free(a);
 }
 
@@ -907,7 +926,7 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 		cairn_awsreq_copy(&sent, &req);
 		if (creds)
 			sign(s, &sent, creds);
-		cairn_http_perform(&sent, a->timeout, 0, &resp);
+		cairn_http_perform(&sent, a->timeout, 0, a->ca_bundle, &resp);
 		memset(&perr, 0, sizeof(perr));
 		free(failure);
 		failure = NULL;
