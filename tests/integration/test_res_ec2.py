@@ -3,8 +3,8 @@ tests/lib/moto_ec2/double.py, where moto drops what AWS keeps), every
 result checked with boto3, never with cairn's own reader alone:
 
   AWS::EC2::VPC, Subnet, InternetGateway, VPCGatewayAttachment, RouteTable,
-  Route, SubnetRouteTableAssociation, NetworkAcl, NetworkAclEntry
-  (TestEc2Network); SecurityGroup, SecurityGroupIngress, SecurityGroupEgress
+  Route, SubnetRouteTableAssociation, NetworkAcl, NetworkAclEntry,
+  SubnetNetworkAclAssociation (TestEc2Network); SecurityGroup, SecurityGroupIngress, SecurityGroupEgress
   (TestEc2SecurityGroups).
 
 Per type: create, then the live configuration matches; a second plan is a
@@ -577,6 +577,96 @@ Resources:
         tables = self.ec2.describe_route_tables(Filters=[{"Name": "tag:cairn:stack", "Values": ["net"]}])
         self.assertEqual(len(tables["RouteTables"]), 2)
         self.assert_noop(t)
+
+    def test_subnet_network_acl_association(self):
+        acl_tpl = """\
+Parameters:
+  Which: {Type: String, Default: a}
+Conditions:
+  A: !Equals [!Ref Which, a]
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.95.0.0/16}
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.95.1.0/24}
+  Other:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.95.2.0/24}
+  AclA:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: !Ref Vpc}
+  AclB:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: !Ref Vpc}
+%s
+Outputs:
+  Default: {Value: !GetAtt Vpc.DefaultNetworkAcl}
+"""
+        assoc = """\
+  InAcl:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties:
+      SubnetId: !Ref Subnet
+      NetworkAclId: !If [A, !Ref AclA, !Ref AclB]
+"""
+        t = self.write("acl.yaml", acl_tpl % assoc)
+        ec2 = self.ec2
+
+        def acl_of(subnet):
+            acls = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id",
+                                                       "Values": [subnet]}])["NetworkAcls"]
+            return [(a["NetworkAclId"], x["NetworkAclAssociationId"]) for a in acls
+                    for x in a["Associations"] if x["SubnetId"] == subnet]
+
+        self.apply(t)
+        ids = self.ids("acl")
+        self.assertEqual(acl_of(ids["Subnet"]), [(ids["AclA"], ids["InAcl"])])
+        self.assertTrue(ids["InAcl"].startswith("aclassoc-"))
+        self.assert_noop(t)
+        # replaced: the subnet moves from A to B in one step
+        r = self.plan(t, "Which=b", code=2)
+        self.assertIn("-/+ InAcl", r.stdout)
+        self.apply(t, "Which=b")
+        new = self.ids("acl")["InAcl"]
+        self.assertNotEqual(new, ids["InAcl"])
+        self.assertEqual(acl_of(ids["Subnet"]), [(ids["AclB"], new)])
+        self.assert_noop(t, "Which=b")
+        # moved back to the default ACL out of band: made again
+        default = self.output("acl", "Default")
+        ec2.replace_network_acl_association(AssociationId=new, NetworkAclId=default)
+        r = self.plan(t, "Which=b", code=2)
+        self.assertIn("# InAcl (AWS::EC2::SubnetNetworkAclAssociation) will be created "
+                      "(it was deleted outside cairn)", r.stdout)
+        self.apply(t, "Which=b")
+        self.assertEqual(acl_of(ids["Subnet"])[0][0], ids["AclB"])
+        # adopted after an interrupted create
+        before = self.ids("acl")
+        self.make_pending("acl")
+        self.apply(t, "Which=b")
+        self.assertEqual(self.ids("acl"), before)
+        # a subnet someone else put in a custom ACL is not taken over
+        theirs = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id",
+                                                     "Values": [ids["Other"]]}])["NetworkAcls"][0]
+        other_assoc = [x for x in theirs["Associations"] if x["SubnetId"] == ids["Other"]][0]
+        ec2.replace_network_acl_association(AssociationId=other_assoc["NetworkAclAssociationId"],
+                                            NetworkAclId=ids["AclA"])
+        t2 = self.write("acl.yaml", acl_tpl % (assoc + """\
+  OtherInB:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties: {SubnetId: !Ref Other, NetworkAclId: !Ref AclB}
+"""))
+        r = self.cairn("apply", "--auto-approve", "--param", "Which=b", t2)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("subnet %s is in network ACL %s" % (ids["Other"], ids["AclA"]), r.stderr)
+        self.assertIn("which this resource did not put it in", r.stderr)
+        self.assertEqual(acl_of(ids["Other"])[0][0], ids["AclA"])
+        # removed from the template: the subnet goes back to the default ACL
+        t3 = self.write("acl.yaml", acl_tpl % "")
+        self.apply(t3, "Which=b")
+        self.assertEqual(acl_of(ids["Subnet"])[0][0], default)
+        self.assertEqual(acl_of(ids["Other"])[0][0], ids["AclA"])
 
     def test_a_delete_blocked_by_dependents_says_what_they_are(self):
         t = self.write("dep.yaml", """\
