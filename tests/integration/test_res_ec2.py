@@ -529,6 +529,8 @@ Resources:
         ec2.modify_vpc_attribute(VpcId=ids["Vpc"], EnableDnsHostnames={"Value": False})
         ec2.modify_subnet_attribute(SubnetId=ids["Subnet"], MapPublicIpOnLaunch={"Value": True})
         ec2.create_tags(Resources=[ids["Rt"]], Tags=[{"Key": "extra", "Value": "x"}])
+        ec2.create_tags(Resources=[ids["IgwA"]], Tags=[{"Key": "team", "Value": "someone"}])
+        ec2.delete_tags(Resources=[ids["Acl"]], Tags=[{"Key": "team"}])
         ec2.replace_network_acl_entry(NetworkAclId=ids["Acl"], RuleNumber=100, Protocol="6",
                                       RuleAction="deny", Egress=False, CidrBlock="10.0.0.0/8",
                                       PortRange={"From": 443, "To": 443})
@@ -540,6 +542,9 @@ Resources:
         self.assert_change(r.stdout, "EnableDnsHostnames", "false", '"true"')
         self.assert_change(r.stdout, "MapPublicIpOnLaunch", "true", '"false"')
         self.assertIn("\"extra\"", r.stdout)
+        self.assertIn("# IgwA (AWS::EC2::InternetGateway) will be updated in place", r.stdout)
+        self.assertIn("{\"Key\":\"team\",\"Value\":\"someone\"}", r.stdout)
+        self.assertIn("# Acl (AWS::EC2::NetworkAcl) will be updated in place", r.stdout)
         self.assert_change(r.stdout, "RuleAction", '"deny"', '"allow"')
         for rid in ("Peer", "Assoc", "Attach"):
             self.assertIn("# %s (AWS::EC2::%s) will be created (it was deleted outside cairn)"
@@ -552,6 +557,10 @@ Resources:
                          ["MapPublicIpOnLaunch"])
         rt = ec2.describe_route_tables(RouteTableIds=[ids["Rt"]])["RouteTables"][0]
         self.assertNotIn("extra", tags_of(rt["Tags"]))
+        for rid in ("IgwA", "Acl"):
+            desc = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [ids[rid]]}])["Tags"]
+            self.assertEqual({x["Key"]: x["Value"] for x in desc},
+                             {"team": "ml", "cairn:stack": "net", "cairn:logical-id": rid}, rid)
         self.assertIn("192.168.0.0/16", [r_.get("DestinationCidrBlock") for r_ in rt["Routes"]])
         self.assertIn(ids["Subnet"], [a.get("SubnetId") for a in rt["Associations"]])
         igw = ec2.describe_internet_gateways(InternetGatewayIds=[ids["IgwA"]])["InternetGateways"][0]
