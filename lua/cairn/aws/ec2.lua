@@ -1,6 +1,7 @@
 -- EC2 networking, part 1: AWS::EC2::VPC, Subnet, InternetGateway,
 -- VPCGatewayAttachment, RouteTable, Route, SubnetRouteTableAssociation,
--- NetworkAcl, NetworkAclEntry and SubnetNetworkAclAssociation; and the helpers every EC2 provider file
+-- NetworkAcl, NetworkAclEntry and SubnetNetworkAclAssociation; and the
+-- helpers every EC2 provider file
 -- shares (ec2_sg.lua: security groups and their rules; ec2_endpoint.lua:
 -- VPC endpoints; ec2_flowlog.lua: flow logs).
 --
@@ -751,7 +752,8 @@ end
 -- where the destination is the IPv4 or IPv6 CIDR block or the prefix list
 -- id. The target changes in place (ReplaceRoute).
 
-local ROUTE_DESTS = { "DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId" }
+local ROUTE_DESTS = { "DestinationCidrBlock", "DestinationIpv6CidrBlock",
+  "DestinationPrefixListId" }
 local ROUTE_TARGETS = { "GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId",
   "VpcPeeringConnectionId", "TransitGatewayId", "VpcEndpointId", "EgressOnlyInternetGatewayId",
   "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn" }
@@ -858,7 +860,9 @@ end
 
 function Route.read(ctx, id, props)
   local rtb, dest = id:match("^([^|]+)|(.+)$")
-  if not rtb then error(("%s is not a route id cairn made (<RouteTableId>|<destination>)"):format(id), 0) end
+  if not rtb then
+    error(("%s is not a route id cairn made (<RouteTableId>|<destination>)"):format(id), 0)
+  end
   local _, r = route_find(rtb, dest)
   if not r then return nil end
   return route_live(rtb, r), { CidrBlock = dest }
@@ -954,7 +958,9 @@ function Association.create(ctx, props)
     return r.NewAssociationId, { Id = r.NewAssociationId }
   end
   local r = U.visible(ctx, "the subnet and route table", function()
-    return aws.ec2.AssociateRouteTable { RouteTableId = props.RouteTableId, SubnetId = props.SubnetId }
+    return aws.ec2.AssociateRouteTable {
+      RouteTableId = props.RouteTableId, SubnetId = props.SubnetId,
+    }
   end, { "InvalidRouteTableID.NotFound", "InvalidSubnetID.NotFound" })
   return r.AssociationId, { Id = r.AssociationId }
 end
@@ -988,7 +994,8 @@ end
 
 function Association.find(ctx, props)
   local a = subnet_association(props.SubnetId)
-  if a and a.RouteTableId == props.RouteTableId and not P.excluded(ctx, a.RouteTableAssociationId) then
+  if a and a.RouteTableId == props.RouteTableId
+      and not P.excluded(ctx, a.RouteTableAssociationId) then
     return a.RouteTableAssociationId
   end
   return nil
@@ -1110,8 +1117,10 @@ local function entry_params(props)
     RuleAction = props.RuleAction,
     CidrBlock = props.CidrBlock,
     Ipv6CidrBlock = props.Ipv6CidrBlock,
-    IcmpTypeCode = props.Icmp and { Code = P.int(props.Icmp.Code), Type = P.int(props.Icmp.Type) } or nil,
-    PortRange = props.PortRange and { From = P.int(props.PortRange.From), To = P.int(props.PortRange.To) } or nil,
+    IcmpTypeCode = props.Icmp
+      and { Code = P.int(props.Icmp.Code), Type = P.int(props.Icmp.Type) } or nil,
+    PortRange = props.PortRange
+      and { From = P.int(props.PortRange.From), To = P.int(props.PortRange.To) } or nil,
   }
 end
 
@@ -1165,7 +1174,8 @@ function NetworkAclEntry.read(ctx, id, props)
 end
 
 function NetworkAclEntry.update(ctx, id, new, old)
-  for _, k in ipairs { "Protocol", "RuleAction", "CidrBlock", "Ipv6CidrBlock", "Icmp", "PortRange" } do
+  for _, k in ipairs { "Protocol", "RuleAction", "CidrBlock", "Ipv6CidrBlock", "Icmp",
+      "PortRange" } do
     if P.changed(nil, new[k], old[k]) or (new[k] == nil and old[k] ~= nil) then
       aws.ec2.ReplaceNetworkAclEntry(entry_params(new))
       break
@@ -1296,7 +1306,8 @@ end
 
 function AclAssociation.find(ctx, props)
   local x = acl_association_of(props.SubnetId)
-  if x and x.NetworkAclId == props.NetworkAclId and not P.excluded(ctx, x.NetworkAclAssociationId) then
+  if x and x.NetworkAclId == props.NetworkAclId
+      and not P.excluded(ctx, x.NetworkAclAssociationId) then
     return x.NetworkAclAssociationId
   end
   return nil
