@@ -34,7 +34,7 @@ typedef struct cairn_aws_options {
 	const char *region;      /* --region, or NULL: AWS_REGION, AWS_DEFAULT_REGION, profile */
 	const char *profile;     /* --profile, or NULL: AWS_PROFILE, then "default" */
 	int max_attempts;        /* 0: AWS_MAX_ATTEMPTS, profile max_attempts, else 3 */
-	double timeout;          /* seconds per attempt; 0: 60 */
+	double timeout;          /* seconds per attempt; 0: CAIRN_AWS_TIMEOUT, else 60 */
 	int require_credentials; /* 0: credentials are looked up lazily at the first call */
 } cairn_aws_options;
 
@@ -74,7 +74,9 @@ const char *cairn_aws_profile(const cairn_aws *aws);
  * "assume-role", "assume-role-with-web-identity",
  * "shared-credentials-file", "custom-process", "config-file",
  * "container-role", "iam-role"), detail a description without secrets
- * ("profile 'dev' in /home/me/.aws/credentials"). Borrowed. Fails with a
+ * ("profile 'dev' in /home/me/.aws/credentials"). method is static;
+ * detail is borrowed and valid only until the next call on aws (a call
+ * may refresh the credentials): copy it to keep it. Fails with a
  * message listing every source tried when none has credentials. */
 int cairn_aws_credentials_source(cairn_aws *aws, const char **method, const char **detail);
 

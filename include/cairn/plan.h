@@ -194,4 +194,10 @@ cairn_planned *cairn_plan_find(const cairn_plan *p, const char *logical_id);
  * returns 1 when it replaced something. noecho: array of strings or NULL. */
 int cairn_plan_mask(json_t *v, const json_t *noecho);
 
+/* The names of the properties (top-level keys of props) whose values show
+ * a NoEcho value: what apply records in the state as "sensitive", so that
+ * later plans and `cairn state show` never show those properties, even
+ * after the parameter's value changed. New array. */
+json_t *cairn_plan_sensitive_keys(const json_t *props, const json_t *noecho);
+
 #endif

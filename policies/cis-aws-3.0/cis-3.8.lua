@@ -25,19 +25,18 @@ return {
     "DataResources [{Type: AWS::S3::Object, Values: [!Sub \"${Bucket.Arn}/\"]}] " ..
     "(or \"arn:aws:s3\" for every bucket).",
   check = function(r, stack)
-    local trails = stack:resources("AWS::CloudTrail::Trail")
-    for _, t in ipairs(trails) do
-      if P.aws.trail_bucket(stack, t) == r.id then return P.not_applicable end
-    end
+    local trails, destination, ntrails = P.aws.trails_for_bucket(stack, r.id)
+    if destination then return P.not_applicable end
     if stack.live then
       for _, t in ipairs(P.aws.account_trails(stack) or {}) do
         if P.aws.trail_bucket(stack, t) == r.id then return P.not_applicable end
         trails[#trails + 1] = t
+        ntrails = ntrails + 1
       end
-      if #trails == 0 then
+      if ntrails == 0 then
         P.aws.account_field(stack, "trails", "the account's CloudTrail trails")
       end
-    elseif #trails == 0 then
+    elseif ntrails == 0 then
       return P.not_applicable
     end
     for _, t in ipairs(trails) do

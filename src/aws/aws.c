@@ -28,6 +28,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -88,6 +89,7 @@ struct cairn_aws {
 	op *tail;                /* and the tail, so completions run in order */
 	int npending;            /* live operations not cancelled */
 	char *account_id;        /* cached GetCallerIdentity */
+	char *ca_bundle;         /* AWS_CA_BUNDLE / profile ca_bundle, or NULL */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -254,12 +256,38 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		cairn_log(CAIRN_LOG_DEBUG, "aws: retry_mode '%s' requested; cairn always uses standard mode", v);
 	cairn_retry_init(&a->retry, max_attempts);
 	a->timeout = opts->timeout > 0 ? opts->timeout : 60.0;
+	v = getenv_nz("CAIRN_AWS_TIMEOUT");
+	if (opts->timeout <= 0 && v) {
+		char *end;
+		double t = strtod(v, &end);
+		if (*end || !(t > 0) || t > 3600) {
+			rc = cairn_error_setc(CAIRN_EINVALID, "CAIRN_AWS_TIMEOUT = '%s': expected seconds (0 < t <= 3600)", v);
+			goto fail;
+		}
+		a->timeout = t;
+	}
 	{
 		const json_t *s3 = json_object_get(cairn_awscfg_profile(a->cfg, a->profile), "s3");
 		const char *style = json_string_value(json_object_get(s3, "addressing_style"));
 		a->s3_style = cairn_xstrdup(style ? style : "auto");
 	}
 	cairn_http_new(&a->http);
+	v = getenv_nz("AWS_CA_BUNDLE");
+	if (!v)
+		v = cairn_awscfg_get(a->cfg, a->profile, "ca_bundle");
+	if (v && *v) {
+		char *path = cairn_expand_home(v);
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			rc = cairn_error_setc(CAIRN_EINVALID, "CA bundle %s (AWS_CA_BUNDLE or the profile's ca_bundle) cannot be read",
+					      path);
+			free(path);
+			goto fail;
+		}
+		fclose(f);
+		a->ca_bundle = path;
+		cairn_http_set_ca_bundle(a->http, path);
+	}
 	memset(&co, 0, sizeof(co));
 	co.cfg = a->cfg;
 	co.profile = a->profile;
@@ -313,6 +341,7 @@ void cairn_aws_free(cairn_aws *a)
 	free(a->profile);
 	free(a->s3_style);
 	free(a->account_id);
+	free(a->ca_bundle);
 	free(a);
 }
 
@@ -611,6 +640,7 @@ static void on_http(void *ud, cairn_http_resp *resp)
 		cairn_proto_resp pr;
 		status = resp->status;
 		pr.status = resp->status;
+		pr.flags = o->base.flags;
 		pr.headers = &resp->headers;
 		pr.body = cairn_buf_cstr(&resp->body);
 		pr.len = resp->body.len;
@@ -896,7 +926,7 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 		cairn_awsreq_copy(&sent, &req);
 		if (creds)
 			sign(s, &sent, creds);
-		cairn_http_perform(&sent, a->timeout, 0, &resp);
+		cairn_http_perform(&sent, a->timeout, 0, a->ca_bundle, &resp);
 		memset(&perr, 0, sizeof(perr));
 		free(failure);
 		failure = NULL;
@@ -909,6 +939,7 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 		} else {
 			cairn_proto_resp pr;
 			pr.status = resp.status;
+			pr.flags = req.flags;
 			pr.headers = &resp.headers;
 			pr.body = cairn_buf_cstr(&resp.body);
 			pr.len = resp.body.len;

@@ -460,7 +460,7 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 		cairn_awsreq_set_header(&req, "Authorization", token);
 	for (attempt = 1; attempt <= 3; attempt++) {
 		cairn_http_resp resp;
-		cairn_http_perform(&req, 2.0, 1, &resp);
+		cairn_http_perform(&req, 2.0, 1, getenv_nz("AWS_CA_BUNDLE"), &resp);
 		if (resp.error == CAIRN_HTTP_OK && resp.status == 200) {
 			j = json_loadb(cairn_buf_cstr(&resp.body), resp.body.len, 0, NULL);
 			if (resp.body.ptr)
@@ -522,7 +522,7 @@ static char *imds_get(const char *scheme, const char *host, const char *method, 
 			cairn_awsreq_set_header(&req, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
 		else if (token)
 			cairn_awsreq_set_header(&req, "X-aws-ec2-metadata-token", token);
-		cairn_http_perform(&req, timeout, 1, &resp);
+		cairn_http_perform(&req, timeout, 1, NULL, &resp);
 		cairn_awsreq_dispose(&req);
 		free(*err);
 		*err = NULL;

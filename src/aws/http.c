@@ -45,6 +45,7 @@ struct cairn_http {
 	CURLSH *share;              /* DNS and TLS session cache shared by them */
 	xfer *live;                 /* transfers in flight */
 	int nlive;                  /* how many */
+	char *ca_bundle;            /* CA file instead of the system store, or NULL */
 };
 
 static int global_init_done;
@@ -117,6 +118,7 @@ void cairn_http_free(cairn_http *h)
 	}
 	curl_multi_cleanup(h->multi);
 	curl_share_cleanup(h->share);
+	free(h->ca_bundle);
 	free(h);
 }
 
@@ -189,8 +191,15 @@ static int check_policy(const cairn_awsreq *req, int allow_link_local)
 				scheme, req->host ? req->host : "");
 }
 
+void cairn_http_set_ca_bundle(cairn_http *h, const char *path)
+{
+	free(h->ca_bundle);
+	h->ca_bundle = path ? cairn_xstrdup(path) : NULL;
+}
+
 /* Sets up x->easy for req. */
-static void setup(xfer *x, const cairn_awsreq *req, double timeout, CURLSH *share)
+static void setup(xfer *x, const cairn_awsreq *req, double timeout, CURLSH *share,
+		  const char *ca_bundle)
 {
 	CURL *e = x->easy;
 	size_t i;
@@ -207,6 +216,8 @@ static void setup(xfer *x, const cairn_awsreq *req, double timeout, CURLSH *shar
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_bundle)
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_bundle);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 60000L);
@@ -312,7 +323,7 @@ int cairn_http_start(cairn_http *h, const cairn_awsreq *req, double timeout,
 		cairn_die("out of memory creating a curl handle");
 	x->done = done;
 	x->ud = ud;
-	setup(x, req, timeout, h->share);
+	setup(x, req, timeout, h->share, h->ca_bundle);
 	x->start = cairn_now();
 	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
 		xfer_free(x);
@@ -390,7 +401,7 @@ int cairn_http_inflight(const cairn_http *h)
 }
 
 void cairn_http_perform(const cairn_awsreq *req, double timeout, int allow_link_local,
-			cairn_http_resp *resp)
+			const char *ca_bundle, cairn_http_resp *resp)
 {
 	xfer *x;
 	CURLcode rc;
@@ -406,7 +417,7 @@ void cairn_http_perform(const cairn_awsreq *req, double timeout, int allow_link_
 	x->easy = curl_easy_init();
 	if (!x->easy)
 		cairn_die("out of memory creating a curl handle");
-	setup(x, req, timeout, NULL);
+	setup(x, req, timeout, NULL, ca_bundle);
 	x->start = cairn_now();
 	rc = curl_easy_perform(x->easy);
 	finish(x, rc);

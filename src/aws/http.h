@@ -60,11 +60,17 @@ int cairn_http_start(cairn_http *h, const cairn_awsreq *req, double timeout,
 int cairn_http_poll(cairn_http *h, int timeout_ms);
 int cairn_http_inflight(const cairn_http *h);
 
+/* Uses the CA certificates in the file at path (PEM) instead of the
+ * system's store for every later transfer of h; NULL restores the
+ * default. The path is copied. */
+void cairn_http_set_ca_bundle(cairn_http *h, const char *path);
+
 /* Blocking: sends req and fills resp (always; check resp->error).
  * allow_link_local also permits plain http to 169.254.169.254,
- * 169.254.170.2, 169.254.170.23 and fd00:ec2::23 (metadata services). */
+ * 169.254.170.2, 169.254.170.23 and fd00:ec2::23 (metadata services).
+ * ca_bundle as above (NULL: the system's store). */
 void cairn_http_perform(const cairn_awsreq *req, double timeout, int allow_link_local,
-			cairn_http_resp *resp);
+			const char *ca_bundle, cairn_http_resp *resp);
 
 void cairn_http_resp_dispose(cairn_http_resp *r);
 

@@ -849,6 +849,77 @@ static void xml_error(const cairn_proto_resp *r, const cairn_xml_node *root, cai
 	generic_error(r, err);
 }
 
+/* ---- botocore's result customisations ------------------------------------ */
+
+/* IAM: strings of shape policyDocumentType are URL-encoded JSON; give
+ * them back decoded and parsed (or unchanged if that fails). */
+static void decode_policies(const cairn_model *m, const cairn_shref *s, json_t *v, int depth)
+{
+	const char *t = cairn_shref_type(s);
+	if (depth > 50)
+		return;
+	if (strcmp(t, "structure") == 0 && json_is_object(v)) {
+		const char *k;
+		json_t *mref;
+		json_object_foreach(json_object_get(s->shape, "members"), k, mref) {
+			cairn_shref ms;
+			json_t *x = json_object_get(v, k);
+			if (!x || cairn_model_ref(m, mref, &ms) < 0)
+				continue;
+			if (strcmp(cairn_shref_type(&ms), "string") == 0 &&
+			    strcmp(ms.name, "policyDocumentType") == 0 && json_is_string(x)) {
+				cairn_buf b = CAIRN_BUF_INIT;
+				json_t *doc;
+				cairn_uri_decode(&b, json_string_value(x), json_string_length(x), 0);
+				doc = json_loadb(b.ptr ? b.ptr : "", b.len, JSON_DECODE_ANY, NULL);
+				if (doc)
+					json_object_set_new(v, k, doc);
+				cairn_buf_dispose(&b);
+			} else {
+				decode_policies(m, &ms, x, depth + 1);
+			}
+		}
+	} else if (strcmp(t, "list") == 0 && json_is_array(v)) {
+		cairn_shref item;
+		size_t i;
+		if (cairn_model_ref(m, json_object_get(s->shape, "member"), &item) < 0)
+			return;
+		for (i = 0; i < json_array_size(v); i++)
+			decode_policies(m, &item, json_array_get(v, i), depth + 1);
+	}
+}
+
+static void unquote_field(json_t *o, const char *k)
+{
+	json_t *x = json_object_get(o, k);
+	cairn_buf b = CAIRN_BUF_INIT;
+	if (!json_is_string(x))
+		return;
+	cairn_uri_decode(&b, json_string_value(x), json_string_length(x), 1);
+	json_object_set_new(o, k, json_stringn_nocheck(b.ptr ? b.ptr : "", b.len));
+	cairn_buf_dispose(&b);
+}
+
+/* S3 listings whose keys were URL-encoded at our request. */
+static void decode_list_keys(json_t *res)
+{
+	static const char *top[] = {"Delimiter", "Marker", "NextMarker", "Prefix", "StartAfter",
+				    "KeyMarker", "NextKeyMarker"};
+	static const char *nested[][2] = {{"Contents", "Key"}, {"CommonPrefixes", "Prefix"},
+					  {"Versions", "Key"}, {"DeleteMarkers", "Key"}};
+	size_t i, j;
+	if (strcmp(json_string_value(json_object_get(res, "EncodingType")) ?
+		   json_string_value(json_object_get(res, "EncodingType")) : "", "url") != 0)
+		return;
+	for (i = 0; i < CAIRN_ARRAY_SIZE(top); i++)
+		unquote_field(res, top[i]);
+	for (i = 0; i < CAIRN_ARRAY_SIZE(nested); i++) {
+		json_t *a = json_object_get(res, nested[i][0]);
+		for (j = 0; j < json_array_size(a); j++)
+			unquote_field(json_array_get(a, j), nested[i][1]);
+	}
+}
+
 /* ---- parse ------------------------------------------------------------- */
 
 static void add_metadata(json_t *res, const char *rid, long status)
@@ -1020,12 +1091,15 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 			if (m->protocol == CAIRN_PROTO_REST_XML) {
 				rest_header_members(m, &os, r, res);
 				if (cairn_model_op(m, "GetBucketLocation") == op && root) {
-					/* S3 returns the bare <LocationConstraint> element */
+					/* S3 returns the bare <LocationConstraint> element,
+					 * empty (null, as boto3 gives it) for us-east-1 */
 					json_object_set_new(res, "LocationConstraint",
-							    json_string(cairn_buf_cstr(&root->text)));
+							    root->text.len ? json_string(root->text.ptr) : json_null());
 				} else {
 					parse_rest_payload(m, &os, r, root, NULL, res);
 				}
+				if (r->flags & CAIRN_PROTO_S3_URL_KEYS)
+					decode_list_keys(res);
 			} else if (root) {
 				const char *wrapper = cairn_shref_str(&os, "resultWrapper");
 				const cairn_xml_node *n = wrapper ? cairn_xml_child(root, wrapper) : root;
@@ -1040,6 +1114,8 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 		break;
 	}
 	}
+	if (has_out && strcmp(m->name, "iam") == 0)
+		decode_policies(m, &os, res, 0);
 	add_metadata(res, rid, r->status);
 	free(rid);
 	*out = res;

@@ -11,6 +11,13 @@
  * RFC 3339 strings (numbers are accepted on input), blobs as base64 text
  * except streaming payloads, lists as arrays even with one element, maps
  * as objects.
+ *
+ * botocore's customisations that change what callers see are applied too,
+ * so results are exactly boto3's: IAM policy documents (shape
+ * policyDocumentType) come back URL-decoded and parsed as JSON; S3
+ * GetBucketLocation gives null for us-east-1; S3 listings ask for
+ * URL-encoded keys (safe for any key in XML) and decode them; the S3
+ * CopySource header is URL-encoded; idempotency tokens are generated.
  */
 #ifndef CAIRN_AWS_PROTO_H
 #define CAIRN_AWS_PROTO_H
@@ -42,9 +49,15 @@ int cairn_proto_validate(const cairn_model *m, const json_t *op, const json_t *p
 int cairn_proto_build(const cairn_model *m, const char *opname, const json_t *op,
 		      const json_t *params, cairn_awsreq *req);
 
+/* Customisations the serializer applied, which decoding must undo
+ * (botocore's handlers): S3 listings asked for EncodingType=url on the
+ * caller's behalf, so their keys come back URL-encoded. */
+#define CAIRN_PROTO_S3_URL_KEYS 1
+
 /* The response as received. */
 typedef struct cairn_proto_resp {
 	long status;                 /* HTTP status */
+	int flags;                   /* the request's CAIRN_PROTO_* flags */
 	const cairn_kvlist *headers; /* response headers */
 	const char *body;            /* body bytes (NUL-terminated) */
 	size_t len;                  /* body length */

@@ -776,10 +776,44 @@ static json_t *with_tokens(const cairn_model *m, const json_t *op, const json_t 
 	return out;
 }
 
+/* botocore's request customisations for S3 (handlers.py): listings ask
+ * for URL-encoded keys unless the caller chose an encoding, and the copy
+ * source is URL-encoded (keeping '/' and any "?versionId=" suffix). */
+static json_t *customise(const cairn_model *m, const char *opname, const json_t *params,
+			 json_t *filled, int *flags)
+{
+	json_t *out = filled;
+	if (strcmp(m->name, "s3") != 0)
+		return out;
+	if ((strcmp(opname, "ListObjects") == 0 || strcmp(opname, "ListObjectsV2") == 0 ||
+	     strcmp(opname, "ListObjectVersions") == 0) &&
+	    (!params || !json_object_get(params, "EncodingType"))) {
+		if (!out)
+			out = params ? json_copy((json_t *)params) : json_object();
+		json_object_set_new(out, "EncodingType", json_string("url"));
+		*flags |= CAIRN_PROTO_S3_URL_KEYS;
+	}
+	if (strcmp(opname, "CopyObject") == 0 && params &&
+	    json_is_string(json_object_get(params, "CopySource"))) {
+		const char *src = json_string_value(json_object_get(params, "CopySource"));
+		const char *q = strstr(src, "?versionId=");
+		cairn_buf b = CAIRN_BUF_INIT;
+		size_t n = q ? (size_t)(q - src) : strlen(src);
+		cairn_uri_encode(&b, src, n, 1);
+		if (q)
+			cairn_buf_puts(&b, q);
+		if (!out)
+			out = json_copy((json_t *)params);
+		json_object_set_new(out, "CopySource", json_string(cairn_buf_cstr(&b)));
+		cairn_buf_dispose(&b);
+	}
+	return out;
+}
+
 int cairn_proto_build(const cairn_model *m, const char *opname, const json_t *op,
 		      const json_t *params, cairn_awsreq *req)
 {
-	json_t *filled = with_tokens(m, op, params);
+	json_t *filled = customise(m, opname, params, with_tokens(m, op, params), &req->flags);
 	const json_t *p = filled ? filled : params;
 	json_t *empty = NULL;
 	int rc;

@@ -121,6 +121,7 @@ void cairn_awsreq_copy(cairn_awsreq *dst, const cairn_awsreq *src)
 	copy_list(&dst->headers, &src->headers);
 	if (src->body.len)
 		cairn_buf_put(&dst->body, src->body.ptr, src->body.len);
+	dst->flags = src->flags;
 }
 
 void cairn_awsreq_set_header(cairn_awsreq *r, const char *name, const char *value)
@@ -159,6 +160,7 @@ void cairn_uri_encode(cairn_buf *b, const char *s, size_t len, int keep_slash)
 			cairn_buf_put(b, e, 3);
 		}
 	}
+	b->ptr[b->len] = '\0'; /* also when nothing was added */
 }
 
 static int hexval(int c)

@@ -38,6 +38,7 @@ typedef struct cairn_awsreq {
 	cairn_kvlist query;  /* query parameters, decoded; a NULL value means "key" without "=" */
 	cairn_kvlist headers;/* request headers (names as set; compared case-insensitively) */
 	cairn_buf body;      /* the payload */
+	int flags;           /* CAIRN_PROTO_* customisations the serializer applied */
 } cairn_awsreq;
 
 void cairn_kvlist_add(cairn_kvlist *l, const char *key, const char *value);

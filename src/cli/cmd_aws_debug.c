@@ -205,7 +205,8 @@ static void sign_one(const json_t *in, json_t *outlist)
 		free(url);
 	}
 	json_object_set_new(out, "signature", json_string(tr.signature));
-	json_object_set_new(out, "canonical_request", json_string(cairn_buf_cstr(&tr.canonical_request)));
+	json_object_set_new(out, "canonical_request",
+			    json_stringn_nocheck(cairn_buf_cstr(&tr.canonical_request), tr.canonical_request.len));
 	json_array_append_new(outlist, out);
 	(void)k;
 	cairn_sigv4_trace_dispose(&tr);

@@ -22,7 +22,34 @@
 #include "cli.h"
 #include "stackopts.h"
 
-enum { OPT_POLICIES = 1, OPT_FAIL_ON, OPT_FORMAT, OPT_OUTPUT, OPT_SHOW_PASSED };
+enum { OPT_POLICIES = 1, OPT_FAIL_ON, OPT_FORMAT, OPT_OUTPUT, OPT_SHOW_PASSED, OPT_DOCUMENT };
+
+/* A stack document saved as JSON (--document): every built-in pack and
+ * the --policies packs; live when the document says so. No positions. */
+static int check_document(cairn_policy_set *set, const char *path, cairn_policy_report *rep)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, 0, &je);
+	cairn_policy_run_options ro;
+	cairn_diags fd = CAIRN_DIAGS_INIT;
+	int rc = 0;
+	if (!doc)
+		return cli_fail("check", "%s:%d:%d: %s", path, je.line, je.column, je.text);
+	memset(&ro, 0, sizeof(ro));
+	ro.live = json_is_true(json_object_get(doc, "live")) ||
+		  json_is_object(json_object_get(doc, "account_data"));
+	if (!json_is_string(json_object_get(doc, "file")))
+		json_object_set_new(doc, "file", json_string(path));
+	if (cairn_policy_run(set, doc, &ro, rep, &fd) < 0) {
+		if (fd.n == 0)
+			cli_fail("check", "%s: %s", path, cairn_error_last());
+		rc = 1;
+	}
+	cairn_diags_print(&fd, stderr);
+	cairn_diags_dispose(&fd);
+	json_decref(doc);
+	return rc;
+}
 
 int cli_cmd_check(int argc, char **argv)
 {
@@ -34,6 +61,8 @@ int cli_cmd_check(int argc, char **argv)
 		{"format", 1, OPT_FORMAT, "FORMAT  text (default), json, sarif, junit or markdown"},
 		{"output", 1, OPT_OUTPUT, "FILE  write the report to FILE instead of stdout"},
 		{"show-passed", 0, OPT_SHOW_PASSED, "text: list the checks that passed too"},
+		{"document", 0, OPT_DOCUMENT,
+		 "the FILEs are stack documents (JSON, as cairn audit builds them), not templates"},
 		CLI_STACK_OPTS,
 		{NULL, 0, 0, NULL}
 	};
@@ -47,7 +76,7 @@ int cli_cmd_check(int argc, char **argv)
 	cairn_policy_format format = CAIRN_FORMAT_TEXT;
 	const char **files = NULL, **dirs = NULL, *output = NULL, *v;
 	size_t nfiles = 0, ndirs = 0, i, k;
-	int id, rc = 1, errors = 0, show_passed = 0;
+	int id, rc = 1, errors = 0, show_passed = 0, documents = 0;
 	char **extra = NULL; /* pack names of the --policies directories */
 	FILE *out = stdout;
 
@@ -85,6 +114,9 @@ int cli_cmd_check(int argc, char **argv)
 			break;
 		case OPT_SHOW_PASSED:
 			show_passed = 1;
+			break;
+		case OPT_DOCUMENT:
+			documents = 1;
 			break;
 		case CLI_ARG:
 			files = cairn_xrealloc(files, (nfiles + 1) * sizeof(*files));
@@ -142,6 +174,11 @@ int cli_cmd_check(int argc, char **argv)
 		size_t nsel = 0;
 		cairn_diags fd = CAIRN_DIAGS_INIT;
 
+		if (documents) {
+			if (check_document(set, files[i], &rep))
+				errors = 1;
+			continue;
+		}
 		if (cairn_stack_load(&st, files[i], &so.opts, &fd) < 0) {
 			cairn_diags_print(&fd, stderr);
 			fprintf(stderr, "cairn check: %s does not load (%zu error%s); not checked\n",

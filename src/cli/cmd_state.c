@@ -81,7 +81,19 @@ static int do_show(cairn_state *st, const char *id, int as_json)
 				cairn_state_path(st));
 	if (!as_json)
 		printf("# %s (%s)\n", id, str(rec, "type"));
-	json_dumpf(rec, stdout, JSON_INDENT(2));
+	{
+		/* properties that hold a NoEcho value are never printed */
+		json_t *shown = json_deep_copy(rec), *props = json_object_get(shown, "properties");
+		json_t *sens = json_object_get(rec, "sensitive");
+		size_t i;
+		for (i = 0; i < json_array_size(sens); i++) {
+			const char *k = json_string_value(json_array_get(sens, i));
+			if (k && json_object_get(props, k))
+				json_object_set_new(props, k, json_string("(sensitive)"));
+		}
+		json_dumpf(shown, stdout, JSON_INDENT(2));
+		json_decref(shown);
+	}
 	fputc('\n', stdout);
 	return 0;
 }

@@ -26,7 +26,8 @@ int cli_cmd_whoami(int argc, char **argv)
 		{NULL, 0, 0, NULL}
 	};
 	cli_parser p;
-	const char *v, *method = NULL, *detail = NULL;
+	const char *v, *method = NULL, *d = NULL;
+	char *detail = NULL;
 	int json = 0, rc;
 	cairn_aws *aws = NULL;
 	cairn_aws_options o;
@@ -50,16 +51,19 @@ int cli_cmd_whoami(int argc, char **argv)
 	o.profile = cli_g.profile;
 	if (cairn_aws_new(&aws, &o) < 0)
 		return cli_fail("whoami", "%s", cairn_error_last());
-	if (cairn_aws_credentials_source(aws, &method, &detail) < 0) {
+	if (cairn_aws_credentials_source(aws, &method, &d) < 0) {
 		rc = cli_fail("whoami", "%s", cairn_error_last());
 		cairn_aws_free(aws);
 		return rc;
 	}
+	/* the next call may refresh the credentials, and with them this text */
+	detail = cairn_xstrdup(d);
 	if (cairn_aws_call(aws, "sts", "GetCallerIdentity", NULL, &r, &err) < 0) {
 		rc = cli_fail("whoami", "%s\n(credentials from %s: %s)", cairn_error_last(), method,
 			      detail);
 		cairn_aws_error_free(err);
 		cairn_aws_free(aws);
+		free(detail);
 		return rc;
 	}
 	if (json) {
@@ -85,5 +89,6 @@ int cli_cmd_whoami(int argc, char **argv)
 	}
 	json_decref(r);
 	cairn_aws_free(aws);
+	free(detail);
 	return 0;
 }

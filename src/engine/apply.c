@@ -476,6 +476,13 @@ static json_t *new_record(apply_ctx *ac, op *o, json_t *props)
 		json_object_set_new(rec, "deposed", json_deep_copy(dep));
 	if (o->r && o->r->deletion_policy == CAIRN_POLICY_RETAIN)
 		json_object_set_new(rec, "deletion_policy", json_string("Retain"));
+	{
+		json_t *sens = cairn_plan_sensitive_keys(props, ac->p->noecho);
+		if (json_array_size(sens) > 0)
+			json_object_set_new(rec, "sensitive", sens);
+		else
+			json_decref(sens);
+	}
 	return rec;
 }
 

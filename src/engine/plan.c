@@ -194,6 +194,31 @@ int cairn_plan_mask(json_t *v, const json_t *noecho)
 	return hit;
 }
 
+json_t *cairn_plan_sensitive_keys(const json_t *props, const json_t *noecho)
+{
+	json_t *out = json_array(), *v;
+	const char *k;
+	json_object_foreach((json_t *)props, k, v) {
+		json_t *probe = json_pack("[o]", json_deep_copy(v));
+		if (cairn_plan_mask(probe, noecho))
+			json_array_append_new(out, json_string(k));
+		json_decref(probe);
+	}
+	return out;
+}
+
+/* The top-level property of a change's path ("Tags" of "Tags[0].Value"). */
+static int path_in(const char *path, const json_t *keys)
+{
+	size_t n = strcspn(path, ".["), i;
+	for (i = 0; i < json_array_size(keys); i++) {
+		const char *k = json_string_value(json_array_get(keys, i));
+		if (k && strlen(k) == n && strncmp(k, path, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- human output ------------------------------------------------------------ */
 
 typedef struct printer {
@@ -1291,10 +1316,27 @@ int cairn_plan_make(cairn_plan **out, const cairn_stack *s, const cairn_state *s
 	plan_deletes(p, &cap, &pe, targets, destroy);
 	plan_outputs(p, &pe, destroy);
 	for (i = 0; i < p->n; i++) {
+		/* properties that held a NoEcho value when last applied stay
+		 * hidden, whole, even when the parameter's value changed */
+		json_t *was = json_object_get(cairn_state_resource(st, p->v[i].logical_id),
+					      "sensitive");
 		size_t k;
 		for (k = 0; k < p->v[i].diff.n; k++) {
 			cairn_change *ch = &p->v[i].diff.v[k];
-			json_t *wrap = json_pack("[O?, O?]", ch->before, ch->after);
+			json_t *wrap;
+			if (path_in(ch->path, was)) {
+				p->v[i].sensitive = 1;
+				if (ch->before) {
+					json_decref(ch->before);
+					ch->before = json_string("(sensitive)");
+				}
+				if (ch->after && !cairn_is_unknown(ch->after)) {
+					json_decref(ch->after);
+					ch->after = json_string("(sensitive)");
+				}
+				continue;
+			}
+			wrap = json_pack("[O?, O?]", ch->before, ch->after);
 			if (cairn_plan_mask(wrap, p->noecho)) {
 				p->v[i].sensitive = 1;
 				json_decref(ch->before);
@@ -1307,6 +1349,17 @@ int cairn_plan_make(cairn_plan **out, const cairn_stack *s, const cairn_state *s
 						    : json_incref(json_array_get(wrap, 1));
 			}
 			json_decref(wrap);
+		}
+	}
+	/* an output that was sensitive hides its old value too */
+	{
+		const char *k;
+		json_t *o;
+		json_object_foreach(p->outputs, k, o) {
+			if (json_is_true(json_object_get(json_object_get(cairn_state_outputs(st), k),
+							 "sensitive")) &&
+			    json_object_get(o, "before"))
+				json_object_set_new(o, "before", json_string("(sensitive)"));
 		}
 	}
 done:

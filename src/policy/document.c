@@ -377,7 +377,8 @@ int cairn_pdoc_new(cairn_pdoc **out, const json_t *document)
 				add_key(d, json_string_value(n), i);
 		}
 	}
-	qsort(d->keys, d->nkeys, sizeof(*d->keys), cmp_key);
+	if (d->nkeys > 1)
+		qsort(d->keys, d->nkeys, sizeof(*d->keys), cmp_key);
 
 	/* Who refers to whom. */
 	for (i = 0; i < d->n; i++) {
@@ -394,7 +395,8 @@ int cairn_pdoc_new(cairn_pdoc **out, const json_t *document)
 	for (i = 0; i < d->n; i++) {
 		pdoc_res *r = &d->v[i];
 		size_t w = 0;
-		qsort(r->refs, r->nrefs, sizeof(*r->refs), cmp_size);
+		if (r->nrefs > 1)
+			qsort(r->refs, r->nrefs, sizeof(*r->refs), cmp_size);
 		for (j = 0; j < r->nrefs; j++)
 			if (w == 0 || r->refs[w - 1] != r->refs[j])
 				r->refs[w++] = r->refs[j];
@@ -602,7 +604,17 @@ static void push_value(lua_State *L, const json_t *v, cairn_buf *path, int depth
 		size_t i;
 		lua_createtable(L, (int)json_array_size(v), 0);
 		for (i = 0; i < json_array_size(v); i++) {
-			cairn_buf_printf(path, "[%zu]", i);
+			char num[24];
+			int nl = 0;
+			size_t x = i;
+			do {
+				num[nl++] = (char)('0' + x % 10);
+				x /= 10;
+			} while (x);
+			cairn_buf_putc(path, '[');
+			while (nl)
+				cairn_buf_putc(path, num[--nl]);
+			cairn_buf_putc(path, ']');
 			push_value(L, json_array_get(v, i), path, depth + 1);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 			path->len = mark;
@@ -633,8 +645,9 @@ static void push_value(lua_State *L, const json_t *v, cairn_buf *path, int depth
 	}
 }
 
-/* The path buffer lives in a userdata so that an error during conversion
- * (which unwinds with longjmp) cannot leak it: its __gc frees it. */
+/* The path buffer lives in a userdata (one per state, reused: conversion
+ * never calls back into Lua) so that an error during conversion, which
+ * unwinds with longjmp, cannot leak it: its __gc frees it. */
 static int pathbox_gc(lua_State *L)
 {
 	cairn_buf *b = lua_touserdata(L, 1);
@@ -642,25 +655,198 @@ static int pathbox_gc(lua_State *L)
 	return 0;
 }
 
-/* Converts v with paths starting at prefix; pushes the result. */
-static void convert(lua_State *L, const json_t *v, const char *prefix)
+static cairn_buf *pathbox(lua_State *L)
 {
 	cairn_buf *path;
-	int box;
-	cairn_sandbox_exempt(L, 1);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "cairn.policy.pathbuf") == LUA_TUSERDATA) {
+		path = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		return path;
+	}
+	lua_pop(L, 1);
 	path = lua_newuserdatauv(L, sizeof(*path), 0);
 	memset(path, 0, sizeof(*path));
-	box = lua_gettop(L);
-	if (luaL_newmetatable(L, "cairn.policy.pathbox")) {
-		lua_pushcfunction(L, pathbox_gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, box);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, pathbox_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "cairn.policy.pathbuf");
+	return path;
+}
+
+/* Converts v with paths starting at prefix (and, when key is not NULL,
+ * ".key"); pushes the result. */
+static void convert_key(lua_State *L, const json_t *v, const char *prefix, const char *key)
+{
+	cairn_buf *path;
+	cairn_sandbox_exempt(L, 1);
+	path = pathbox(L);
+	cairn_buf_clear(path);
 	cairn_buf_puts(path, prefix);
+	if (key)
+		path_add_key(path, key);
 	push_value(L, v, path, 0);
-	cairn_buf_dispose(path);
-	lua_remove(L, box);
 	cairn_sandbox_exempt(L, 0);
+}
+
+static void convert(lua_State *L, const json_t *v, const char *prefix)
+{
+	convert_key(L, v, prefix, NULL);
+}
+
+/* ---- lazy Properties ------------------------------------------------------
+ * A resource's Properties table is filled on first access: __index
+ * converts the property asked for and stores it; pairs (and next, and
+ * json.encode) convert the rest first. Policies touch a few properties of
+ * many resources, and each sandbox converts what its policy reads. The
+ * JSON object and path prefix of a table not yet complete are kept in a
+ * weak registry table. */
+
+#define REG_LAZY "cairn.policy.lazy"
+#define LAZY_MT "cairn.policy.lazymt"
+
+/* Pushes the prefix of a table still being filled and sets *obj; or
+ * pushes nothing and returns 0. */
+static int lazy_info(lua_State *L, int t, const json_t **obj)
+{
+	t = lua_absindex(L, t);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_LAZY);
+	lua_pushvalue(L, t);
+	if (lua_rawget(L, -2) != LUA_TTABLE) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	lua_rawgeti(L, -1, 1);
+	*obj = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	lua_rawgeti(L, -1, 2);
+	lua_remove(L, -2);
+	lua_remove(L, -2);
+	return 1;
+}
+
+static int lazy_index(lua_State *L)
+{
+	const json_t *obj, *v;
+	if (lua_type(L, 2) != LUA_TSTRING || !lazy_info(L, 1, &obj))
+		return 0;
+	v = json_object_get(obj, lua_tostring(L, 2));
+	if (!v)
+		return 0;
+	convert_key(L, v, lua_tostring(L, -1), lua_tostring(L, 2));
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+/* Converts every property not converted yet; the table is then plain. */
+static void lazy_force(lua_State *L, int t)
+{
+	const json_t *obj;
+	const char *k, *prefix;
+	json_t *v;
+	t = lua_absindex(L, t);
+	if (!lazy_info(L, t, &obj))
+		return;
+	prefix = lua_tostring(L, -1);
+	json_object_foreach((json_t *)obj, k, v) {
+		lua_pushstring(L, k);
+		if (lua_rawget(L, t) != LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pop(L, 1);
+		lua_pushstring(L, k);
+		convert_key(L, v, prefix, k);
+		lua_rawset(L, t);
+	}
+	lua_pop(L, 1);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_LAZY);
+	lua_pushvalue(L, t);
+	lua_pushnil(L);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+static int raw_next(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 2);
+	if (lua_next(L, 1))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int lazy_pairs(lua_State *L)
+{
+	lazy_force(L, 1);
+	lua_pushcfunction(L, raw_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+static int lazy_force_fn(lua_State *L)
+{
+	if (lua_type(L, 1) == LUA_TTABLE)
+		lazy_force(L, 1);
+	return 0;
+}
+
+static void open_lazy(lua_State *L)
+{
+	if (luaL_newmetatable(L, LAZY_MT)) {
+		lua_pushcfunction(L, lazy_index);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, lazy_pairs);
+		lua_setfield(L, -2, "__pairs");
+		lua_pushcfunction(L, lazy_force_fn);
+		lua_setfield(L, -2, "__cairn_force");
+		lua_pushliteral(L, "properties");
+		lua_setfield(L, -2, "__name");
+	}
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_LAZY);
+}
+
+/* Pushes a table that converts obj's members on demand. */
+static void push_lazy(lua_State *L, const json_t *obj, const char *prefix)
+{
+	lua_createtable(L, 0, (int)json_object_size(obj));
+	luaL_setmetatable(L, LAZY_MT);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_LAZY);
+	lua_pushvalue(L, -2);
+	lua_createtable(L, 2, 0);
+	lua_pushlightuserdata(L, (void *)obj);
+	lua_rawseti(L, -2, 1);
+	lua_pushstring(L, prefix);
+	lua_rawseti(L, -2, 2);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+/* Converts every lazy table reachable from idx (json.encode needs the
+ * whole value). */
+static void force_all(lua_State *L, int idx, int depth)
+{
+	idx = lua_absindex(L, idx);
+	if (depth > 8 || lua_type(L, idx) != LUA_TTABLE)
+		return;
+	luaL_checkstack(L, 4, "force");
+	lazy_force(L, idx);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -1) == LUA_TTABLE)
+			force_all(L, -1, depth + 1);
+		lua_pop(L, 1);
+	}
 }
 
 static const cairn_pdoc *get_doc(lua_State *L)
@@ -700,7 +886,10 @@ static int doc_resource(lua_State *L)
 	lua_pushstring(L, d->v[i].type);
 	lua_setfield(L, -2, "type");
 	json_object_foreach((json_t *)d->v[i].res, k, x) {
-		convert(L, x, k);
+		if (strcmp(k, "Properties") == 0 && json_is_object(x))
+			push_lazy(L, x, "Properties");
+		else
+			convert(L, x, k);
 		lua_setfield(L, -2, k);
 	}
 	if (lua_getfield(L, -1, "Properties") == LUA_TNIL) {
@@ -859,8 +1048,8 @@ static int json_decode(lua_State *L)
 	json_error_t err;
 	json_t **box;
 	if (len > MAX_JSON_TEXT)
-		return luaL_error(L, "json.decode: text of %zu bytes is over the %u-byte limit",
-				  len, MAX_JSON_TEXT);
+		return luaL_error(L, "json.decode: text of %I bytes is over the %I-byte limit",
+				  (lua_Integer)len, (lua_Integer)MAX_JSON_TEXT);
 	cairn_sandbox_charge(L, (long long)len / 8);
 	box = lua_newuserdatauv(L, sizeof(*box), 0);
 	*box = NULL;
@@ -899,6 +1088,7 @@ static int json_encode(lua_State *L)
 	luaL_checkany(L, 1);
 	if (luaL_testudata(L, 1, UNKNOWN_MT))
 		return unknown_raise(L);
+	force_all(L, 1, 0);
 	if (cairn_luajson_to(L, 1, &v) < 0)
 		return luaL_error(L, "json.encode: %s", cairn_error_last());
 	s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
@@ -925,6 +1115,7 @@ void cairn_pdoc_install_json(cairn_sandbox *sb)
 	lua_State *L = cairn_sandbox_state(sb);
 	cairn_sandbox_exempt(L, 1);
 	open_unknown_mt(L);
+	open_lazy(L);
 	cairn_sandbox_exempt(L, 0);
 	cairn_sandbox_preload(sb, "cairn.policy.json", open_json);
 }

@@ -660,6 +660,14 @@ static int str_rep(lua_State *L)
 		lua_pushliteral(L, "");
 		return 1;
 	}
+	{
+		/* Say where, rather than failing inside the allocator. */
+		size_t cap, room = cairn_sandbox_headroom(L, &cap);
+		double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
+		if (total > (double)room)
+			return luaL_error(L, "memory cap of %d MiB exceeded: string.rep of %d MiB",
+					  (int)(cap >> 20), (int)(total / 1048576.0));
+	}
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 1);

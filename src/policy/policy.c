@@ -426,6 +426,14 @@ static int add_policy(cairn_policy_set *set, const char *pack, const char *file,
 		}
 		if (json_object_size(p->frameworks) == 0)
 			FERR("frameworks", "frameworks is empty");
+		{
+			/* Lua's table order varies from run to run: sort, so that
+			 * reports are the same for the same input. */
+			char *dump = json_dumps(p->frameworks, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(p->frameworks);
+			p->frameworks = json_loads(dump, JSON_DECODE_ANY, NULL);
+			free(dump);
+		}
 	}
 	lua_pop(L, 1);
 
@@ -934,7 +942,8 @@ static void run_policy(run_ctx *c, const cairn_policy *p)
 	lua_State *L;
 	sb_result res;
 	size_t *todo = NULL, ntodo = 0, i, k;
-	int ptab, stack;
+	int ptab, stack, fn, check;
+	double t0 = cairn_now();
 
 	if (!p->stack_scope) {
 		for (k = 0; k < p->ntypes; k++) {
@@ -986,14 +995,18 @@ static void run_policy(run_ctx *c, const cairn_policy *p)
 		}
 		goto done;
 	}
+	if (push_runtime(sb, "check_resource", &res) < 0) {
+		add_result(c, p, CAIRN_RESULT_ERROR, -1, NULL, NULL, res.message);
+		sb_result_dispose(&res);
+		goto done;
+	}
+	fn = lua_gettop(L);
+	lua_getfield(L, ptab, "check");
+	check = lua_gettop(L);
 	for (i = 0; i < ntodo; i++) {
 		sb_status st;
-		if (push_runtime(sb, "check_resource", &res) < 0) {
-			add_result(c, p, CAIRN_RESULT_ERROR, (long)todo[i], NULL, NULL, res.message);
-			sb_result_dispose(&res);
-			goto done;
-		}
-		lua_getfield(L, ptab, "check");
+		lua_pushvalue(L, fn);
+		lua_pushvalue(L, check);
 		lua_pushstring(L, cairn_pdoc_id(c->doc, todo[i]));
 		lua_pushvalue(L, stack);
 		c->rep->evaluations++;
@@ -1022,8 +1035,8 @@ done:
 	{
 		size_t peak;
 		cairn_sandbox_memory(sb, &peak);
-		cairn_log(CAIRN_LOG_DEBUG, "policy %s on %s: %zu resources, peak %zu KiB", p->id,
-			  c->file, ntodo, peak >> 10);
+		cairn_log(CAIRN_LOG_DEBUG, "policy %s on %s: %zu resources, %.3f s, peak %zu KiB",
+			  p->id, c->file, ntodo, cairn_now() - t0, peak >> 10);
 	}
 	cairn_sandbox_free(sb);
 	free(todo);
@@ -1057,6 +1070,8 @@ static int run(const cairn_policy_set *set, const cairn_policy *only, const json
 	rc = cairn_pdoc_new(&doc, document);
 	if (rc < 0)
 		return rc;
+	cairn_log(CAIRN_LOG_DEBUG, "policy: indexed %zu resources in %.3f s", cairn_pdoc_count(doc),
+		  cairn_now() - t0);
 	c.set = set;
 	c.only = only;
 	c.o = opts;
@@ -1105,6 +1120,8 @@ static int run(const cairn_policy_set *set, const cairn_policy *only, const json
 	waivers_dispose(&c.ws);
 	cairn_pdoc_free(doc);
 	report->seconds += cairn_now() - t0;
+	cairn_log(CAIRN_LOG_DEBUG, "policy: %s evaluated in %.3f s (%zu checks)", c.file,
+		  cairn_now() - t0, report->evaluations);
 	if (diags->nerrors > nerr)
 		return cairn_error_setc(CAIRN_EINVALID, "%s: invalid waivers", c.file);
 	return 0;

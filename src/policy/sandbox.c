@@ -50,8 +50,16 @@
 #define REG_UNDECIDED "cairn.policy.undecided"
 #define LOADING_MARK "cairn.policy.loading"
 
+#define SLAB_CLASSES 16         /* blocks of 16, 32, ... 256 bytes */
+#define SLAB_MAX (SLAB_CLASSES * 16)
+#define SLAB_CHUNK (64 * 1024)
+
 struct cairn_sandbox {
 	lua_State *L;          /* the state, owned */
+	void *freelist[SLAB_CLASSES]; /* free small blocks, by size class */
+	void *chunks;          /* chunks small blocks are carved from (first word: next chunk) */
+	char *bump;            /* the unused rest of the newest chunk */
+	size_t bump_left;      /* its size */
 	size_t used;           /* bytes allocated by the state now */
 	size_t peak;           /* most bytes allocated at once */
 	size_t exempt;         /* bytes allocated while exempt (document conversion) */
@@ -66,7 +74,74 @@ struct cairn_sandbox {
 	int last_line;         /* policy line seen by the last hook */
 };
 
-/* ---- allocator ---------------------------------------------------- */
+/* ---- allocator ----------------------------------------------------
+ * Lua allocates and frees many small objects; a state lives for one
+ * policy and one document. Blocks up to SLAB_MAX bytes come from 64 KiB
+ * chunks with a free list per 16-byte size class (Lua always tells the
+ * size of the block it frees), larger ones from malloc. The chunks are
+ * freed with the sandbox. The cap counts the sizes Lua asks for. */
+
+static size_t slab_class(size_t n)
+{
+	return (n + 15) / 16 - 1;
+}
+
+static void *slab_get(cairn_sandbox *sb, size_t n)
+{
+	size_t c = slab_class(n), sz = (c + 1) * 16;
+	void *p = sb->freelist[c];
+	if (p) {
+		sb->freelist[c] = *(void **)p;
+		return p;
+	}
+	if (sb->bump_left < sz) {
+		char *chunk = cairn_xmalloc(SLAB_CHUNK);
+		*(void **)chunk = sb->chunks;
+		sb->chunks = chunk;
+		sb->bump = chunk + 16;
+		sb->bump_left = SLAB_CHUNK - 16;
+	}
+	p = sb->bump;
+	sb->bump += sz;
+	sb->bump_left -= sz;
+	return p;
+}
+
+static void slab_put(cairn_sandbox *sb, void *p, size_t n)
+{
+	size_t c = slab_class(n);
+	*(void **)p = sb->freelist[c];
+	sb->freelist[c] = p;
+}
+
+static void *block_resize(cairn_sandbox *sb, void *ptr, size_t old, size_t nsize)
+{
+	void *p;
+	if (old > SLAB_MAX && nsize > SLAB_MAX)
+		return realloc(ptr, nsize);
+	if (ptr && old <= SLAB_MAX && nsize <= SLAB_MAX && slab_class(old) == slab_class(nsize))
+		return ptr;
+	p = nsize <= SLAB_MAX ? slab_get(sb, nsize) : malloc(nsize);
+	if (!p)
+		return NULL;
+	if (ptr) {
+		memcpy(p, ptr, old < nsize ? old : nsize);
+		if (old <= SLAB_MAX)
+			slab_put(sb, ptr, old);
+		else
+			free(ptr);
+	}
+	return p;
+}
+
+static void free_chunks(cairn_sandbox *sb)
+{
+	while (sb->chunks) {
+		void *next = *(void **)sb->chunks;
+		free(sb->chunks);
+		sb->chunks = next;
+	}
+}
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -77,7 +152,10 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (nsize == 0) {
 		if (ptr) {
 			sb->used -= old;
-			free(ptr);
+			if (old <= SLAB_MAX)
+				slab_put(sb, ptr, old);
+			else
+				free(ptr);
 		}
 		return NULL;
 	}
@@ -87,7 +165,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 			sb->mem_hit = 1;
 			return NULL;
 		}
-		p = realloc(ptr, nsize);
+		p = block_resize(sb, ptr, old, nsize);
 		if (!p) {
 			sb->mem_hit = 1;
 			return NULL;
@@ -99,8 +177,9 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 			sb->peak = sb->used;
 		return p;
 	}
-	/* Shrinking must not fail (Lua relies on it). */
-	p = realloc(ptr, nsize);
+	/* Shrinking must not fail (Lua relies on it): keep the block when the
+	 * system cannot give a smaller one. */
+	p = block_resize(sb, ptr, old, nsize);
 	if (!p)
 		return ptr;
 	sb->used -= old - nsize;
@@ -121,6 +200,15 @@ void cairn_sandbox_exempt(lua_State *L, int on)
 		sb->exempt_depth--;
 }
 
+size_t cairn_sandbox_headroom(lua_State *L, size_t *cap)
+{
+	cairn_sandbox *sb = cairn_sandbox_of(L);
+	size_t limit = sb->exempt + sb->limit;
+	if (cap)
+		*cap = sb->limit;
+	return sb->used >= limit ? 0 : limit - sb->used;
+}
+
 size_t cairn_sandbox_memory(const cairn_sandbox *sb, size_t *peak)
 {
 	if (peak)
@@ -133,8 +221,8 @@ size_t cairn_sandbox_memory(const cairn_sandbox *sb, size_t *peak)
 static int budget_error(lua_State *L, cairn_sandbox *sb)
 {
 	sb->budget_hit = 1;
-	return luaL_error(L, "instruction budget of %lld exhausted (an endless loop?)",
-			  sb->budget);
+	return luaL_error(L, "instruction budget of %I exhausted (an endless loop?)",
+			  (lua_Integer)sb->budget);
 }
 
 static void sb_hook(lua_State *L, lua_Debug *ar)
@@ -282,11 +370,16 @@ static int frozen_real(lua_State *L, int idx)
 	return 0;
 }
 
-/* next() that sees through read-only proxies. */
+/* next() that sees through read-only proxies and completes tables that
+ * are filled on demand (a resource's Properties, document.c). */
 static int sb_next(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 2);
+	if (luaL_getmetafield(L, 1, "__cairn_force") != LUA_TNIL) {
+		lua_pushvalue(L, 1);
+		lua_call(L, 1, 0);
+	}
 	if (frozen_real(L, 1))
 		lua_replace(L, 1);
 	if (lua_next(L, 1))
@@ -637,6 +730,7 @@ int cairn_sandbox_new(cairn_sandbox **out, size_t memory, long long instructions
 	sb->exempt_depth = 1;
 	L = lua_newstate(sb_alloc, sb);
 	if (!L) {
+		free_chunks(sb);
 		free(sb->chunkname);
 		free(sb);
 		return cairn_error_set("policy sandbox: cannot create a Lua state (out of memory)");
@@ -665,6 +759,7 @@ void cairn_sandbox_free(cairn_sandbox *sb)
 		sb->exempt_depth = 1;
 		lua_close(sb->L);
 	}
+	free_chunks(sb);
 	free(sb->chunkname);
 	free(sb);
 }

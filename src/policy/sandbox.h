@@ -65,6 +65,8 @@ void cairn_sandbox_charge(lua_State *L, long long n);
 /* While on, allocations do not count against the memory cap (used while
  * converting the document, which the policy does not control). */
 void cairn_sandbox_exempt(lua_State *L, int on);
+/* Bytes the policy may still allocate before the cap; and the cap. */
+size_t cairn_sandbox_headroom(lua_State *L, size_t *cap);
 /* Bytes in use now and at most so far. */
 size_t cairn_sandbox_memory(const cairn_sandbox *sb, size_t *peak);
 

@@ -613,8 +613,11 @@ static void on_scalar(loader *ld, yaml_event_t *e)
 	if (expecting_key(ld)) {
 		if (tag && strcmp(tag, TAG_STR) != 0 && strcmp(tag, "!") != 0)
 			lerr(ld, line, col, "a mapping key cannot be tagged %s", tag);
-		if (anc)
-			add_anchor(ld, anc, str(val, len), 1, line, col);
+		if (anc) {
+			json_t *k = str(val, len);
+			add_anchor(ld, anc, k, 1, line, col); /* takes its own reference */
+			json_decref(k);
+		}
 		/* take libyaml's buffer rather than copying it */
 		e->data.scalar.value = NULL;
 		on_key(ld, (char *)val, line, col);

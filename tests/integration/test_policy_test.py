@@ -94,6 +94,13 @@ class TestPolicyTest(cairntest.CairnTestCase):
         self.assertIn("cannot load the template", r.stdout)
         self.assertIn("unknown resource type 'AWS::KMS::Nope'", r.stdout)
 
+    def test_every_policy_is_documented(self):
+        with open(os.path.join(cairntest.ROOT, "docs", "policies.md")) as f:
+            doc = f.read()
+        for p in json.loads(self.cairn_ok("policy", "list", "--json").stdout):
+            with self.subTest(policy=p["id"]):
+                self.assertIn("| `%s` | %s |" % (p["id"], p["severity"]), doc)
+
     def test_list_and_show(self):
         r = self.cairn_ok("policy", "list")
         self.assertIn("cis-aws-3.0", r.stdout)

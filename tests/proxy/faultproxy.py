@@ -27,7 +27,7 @@ header (".../us-east-1/kms/aws4_request"), the protocol from the service.
 Usage:
   faultproxy.py --upstream http://127.0.0.1:PORT [--port 0] [--latency-ms 50]
                 [--throttle 0.3] [--error500 0] [--error503 0] [--drop 0]
-                [--seed N] [--retry-after-ms N]
+                [--seed N] [--retry-after-ms N] [--fault-limit N] [--replay]
 It prints "listening on PORT" on stdout once ready. At runtime:
   GET  /__proxy/stats    counters as JSON (requests, forwarded, throttle, ...,
                          per_operation: {"kms.CreateKey": n, ...})
@@ -64,6 +64,7 @@ class Config:
         self.drop = float(kw.get("drop", 0) or 0)
         self.retry_after_ms = kw.get("retry_after_ms")
         self.replay = bool(kw.get("replay", False))
+        self.fault_limit = kw.get("fault_limit")  # stop injecting after this many faults
 
     def update(self, d):
         for k, v in d.items():
@@ -72,13 +73,15 @@ class Config:
                 self.retry_after_ms = v
             elif k == "replay":
                 self.replay = bool(v)
+            elif k == "fault_limit":
+                self.fault_limit = v
             elif hasattr(self, k):
                 setattr(self, k, float(v))
 
 
 def new_stats():
-    return {"requests": 0, "forwarded": 0, "replayed": 0, "throttle": 0, "error500": 0,
-            "error503": 0, "drop": 0, "per_operation": {}}
+    return {"requests": 0, "connections": 0, "forwarded": 0, "replayed": 0, "throttle": 0,
+            "error500": 0, "error503": 0, "drop": 0, "upstream_errors": 0, "per_operation": {}}
 
 
 def operation_of(service, headers, body, target):
@@ -183,8 +186,13 @@ class FaultProxy:
         self.loop = None
         self.server = None
         self.cache = {}
+        self.transports = set()
 
     def choose(self):
+        if self.cfg.fault_limit is not None:
+            done = sum(self.stats[k] for k in ("throttle", "error500", "error503", "drop"))
+            if done >= self.cfg.fault_limit:
+                return None
         r = self.rng.random()
         for kind in ("throttle", "error500", "error503", "drop"):
             rate = getattr(self.cfg, kind)
@@ -193,7 +201,7 @@ class FaultProxy:
             r -= rate
         return None
 
-    async def control(self, writer, method, path, body):
+    def control(self, method, path, body):
         if path == "/__proxy/stats":
             out = json.dumps(self.stats).encode()
         elif path == "/__proxy/config" and method == "POST":
@@ -204,9 +212,7 @@ class FaultProxy:
             out = b"{}"
         else:
             out = b"{}"
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                     % len(out) + out)
-        await writer.drain()
+        return ("HTTP/1.1 200 OK", [("Content-Type", "application/json")], out)
 
     async def forward(self, first, order, body):
         reader, writer = await asyncio.open_connection(self.up_host, self.up_port)
@@ -222,52 +228,121 @@ class FaultProxy:
             status_line, headers, rorder = await read_head(reader)
             method = first.split(" ")[0]
             rbody = b"" if method == "HEAD" else await read_body(reader, headers, until_close=True)
-            return status_line, rorder, rbody, headers
+            return "HTTP/1.1 " + status_line.split(" ", 1)[1], rorder, rbody
         finally:
             writer.close()
 
-    async def handle(self, reader, writer):
-        try:
-            while True:
-                try:
-                    first, headers, order = await read_head(reader)
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                body = await read_body(reader, headers)
-                method, target = first.split(" ")[0], first.split(" ")[1]
-                if target.startswith("/__proxy/"):
-                    await self.control(writer, method, target, body)
-                    continue
-                m = SCOPE.search(headers.get("authorization", ""))
-                service = m.group(1) if m else "unknown"
-                op = "%s.%s" % (service, operation_of(service, headers, body, first))
-                self.stats["requests"] += 1
-                self.stats["per_operation"][op] = self.stats["per_operation"].get(op, 0) + 1
-                if self.cfg.latency_ms:
-                    await asyncio.sleep(self.cfg.latency_ms / 1000.0)
-                kind = self.choose()
-                if kind:
-                    self.stats[kind] += 1
-                if kind == "drop":
-                    writer.transport.abort()
-                    return
-                if kind:
-                    status, rh, rbody = fault_response(kind, service, self.cfg.retry_after_ms)
-                    status_line = "HTTP/1.1 %d %s" % (status, REASONS.get(status, "Error"))
-                elif self.cfg.replay and (method, target, body) in self.cache:
-                    status_line, rh, rbody = self.cache[(method, target, body)]
-                    self.stats["replayed"] += 1
-                else:
-                    try:
-                        status_line, rh, rbody, _ = await self.forward(first, order, body)
-                    except (OSError, asyncio.IncompleteReadError) as e:
-                        sys.stderr.write("faultproxy: upstream failed: %s\n" % e)
-                        writer.transport.abort()
+    def decide(self, method, target, headers, body):
+        """What to do with one request: ("reply", response) now, ("wait",
+        response) after the latency, ("forward", None), or ("drop", None)."""
+        if target.startswith("/__proxy/"):
+            return "reply", self.control(method, target, body)
+        m = SCOPE.search(headers.get("authorization", ""))
+        service = m.group(1) if m else "unknown"
+        op = "%s.%s" % (service, operation_of(service, headers, body, method + " " + target))
+        st = self.stats
+        st["requests"] += 1
+        st["per_operation"][op] = st["per_operation"].get(op, 0) + 1
+        kind = self.choose()
+        if kind:
+            st[kind] += 1
+        if kind == "drop":
+            return "drop", None
+        if kind:
+            status, rh, rbody = fault_response(kind, service, self.cfg.retry_after_ms)
+            return "wait", ("HTTP/1.1 %d %s" % (status, REASONS.get(status, "Error")), rh, rbody)
+        cached = self.cache.get((method, target, body)) if self.cfg.replay else None
+        if cached:
+            st["replayed"] += 1
+            return "wait", cached
+        return "forward", None
+
+    def protocol(self):
+        proxy = self
+
+        class Conn(asyncio.Protocol):
+            """One client connection: requests are parsed from the buffer
+            and answered in order (curl does not pipeline, but a queue
+            keeps the order if a client does)."""
+
+            def connection_made(self, transport):
+                proxy.stats["connections"] += 1
+                proxy.transports.add(transport)
+                self.t = transport
+                self.buf = b""
+                self.busy = False
+                self.queue = []
+                self.closed = False
+
+            def connection_lost(self, exc):
+                self.closed = True
+                proxy.transports.discard(self.t)
+
+            def data_received(self, data):
+                self.buf += data
+                while True:
+                    i = self.buf.find(b"\r\n\r\n")
+                    if i < 0:
                         return
-                    self.stats["forwarded"] += 1
-                    status_line = "HTTP/1.1 " + status_line.split(" ", 1)[1]
-                    if self.cfg.replay and status_line.split(" ")[1].startswith("2"):
-                        self.cache[(method, target, body)] = (status_line, rh, rbody)
+                    head = self.buf[:i].decode("latin-1").split("\r\n")
+                    headers, order = {}, []
+                    for line in head[1:]:
+                        k, _, v = line.partition(":")
+                        k, v = k.strip(), v.strip()
+                        headers[k.lower()] = v
+                        order.append((k, v))
+                    n = int(headers.get("content-length", "0") or 0)
+                    if len(self.buf) < i + 4 + n:
+                        return
+                    body = self.buf[i + 4:i + 4 + n]
+                    self.buf = self.buf[i + 4 + n:]
+                    self.queue.append((head[0], headers, order, body))
+                    self.pump()
+
+            def pump(self):
+                if self.busy or not self.queue or self.closed:
+                    return
+                self.busy = True
+                first, headers, order, body = self.queue.pop(0)
+                parts = first.split(" ")
+                method, target = parts[0], parts[1] if len(parts) > 1 else "/"
+                what, resp = proxy.decide(method, target, headers, body)
+                lat = proxy.cfg.latency_ms / 1000.0 if not target.startswith("/__proxy/") else 0
+                if what == "reply":
+                    self.send(resp)
+                elif what == "wait":
+                    if lat:
+                        asyncio.get_running_loop().call_later(lat, self.send, resp)
+                    else:
+                        self.send(resp)
+                elif what == "drop":
+                    if lat:
+                        asyncio.get_running_loop().call_later(lat, self.t.abort)
+                    else:
+                        self.t.abort()
+                else:
+                    asyncio.ensure_future(self.fetch(first, order, body, method, target, lat))
+
+            async def fetch(self, first, order, body, method, target, lat):
+                if lat:
+                    await asyncio.sleep(lat)
+                try:
+                    resp = await proxy.forward(first, order, body)
+                except (OSError, asyncio.IncompleteReadError) as e:
+                    # the client sees a dropped connection, as it would
+                    proxy.stats["upstream_errors"] += 1
+                    sys.stderr.write("faultproxy: upstream failed: %s\n" % e)
+                    self.t.abort()
+                    return
+                proxy.stats["forwarded"] += 1
+                if proxy.cfg.replay and resp[0].split(" ")[1].startswith("2"):
+                    proxy.cache[(method, target, body)] = resp
+                self.send(resp)
+
+            def send(self, resp):
+                if self.closed:
+                    return
+                status_line, rh, rbody = resp
                 out = [status_line]
                 for k, v in rh:
                     if k.lower() in ("connection", "content-length", "transfer-encoding", "keep-alive"):
@@ -275,18 +350,19 @@ class FaultProxy:
                     out.append("%s: %s" % (k, v))
                 out.append("Content-Length: %d" % len(rbody))
                 out.append("Connection: keep-alive")
-                writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + rbody)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            try:
-                writer.close()
-            except Exception:
-                pass
+                self.t.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + rbody)
+                self.busy = False
+                self.pump()
 
-    async def serve(self, ready=None):
-        self.server = await asyncio.start_server(self.handle, "127.0.0.1", self.port, backlog=1024)
+        return Conn
+
+    async def serve(self, ready=None, sock=None):
+        loop = asyncio.get_running_loop()
+        if sock is not None:
+            self.server = await loop.create_server(self.protocol(), sock=sock, backlog=1024)
+        else:
+            self.server = await loop.create_server(self.protocol(), "127.0.0.1", self.port,
+                                                   backlog=1024)
         self.port = self.server.sockets[0].getsockname()[1]
         if ready:
             ready()
@@ -300,8 +376,9 @@ class FaultProxy:
         def run():
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
+            self._main = self.loop.create_task(self.serve(ev.set))
             try:
-                self.loop.run_until_complete(self.serve(ev.set))
+                self.loop.run_until_complete(self._main)
             except asyncio.CancelledError:
                 pass
 
@@ -311,8 +388,27 @@ class FaultProxy:
         return self
 
     def stop(self):
-        if self.loop and self.server:
-            self.loop.call_soon_threadsafe(self.server.close)
+        """Stops a proxy started with start(): closes the listener and
+        every connection, and ends the thread."""
+        if not (self.loop and self.server):
+            return
+
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks()
+                     if t is not asyncio.current_task() and t is not self._main]
+            for tr in list(self.transports):
+                tr.abort()
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._main.cancel()
+
+        fut = asyncio.run_coroutine_threadsafe(shutdown(), self.loop)
+        try:
+            fut.result(10)
+        except Exception:
+            pass
 
 
 def main():
@@ -327,16 +423,34 @@ def main():
     ap.add_argument("--retry-after-ms", type=int, default=None)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--replay", action="store_true")
+    ap.add_argument("--fault-limit", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes sharing the port (SO_REUSEPORT); each has its own "
+                         "counters and replay cache")
     a = ap.parse_args()
     p = FaultProxy(a.upstream, port=a.port, seed=a.seed, latency_ms=a.latency_ms,
                    throttle=a.throttle, error500=a.error500, error503=a.error503, drop=a.drop,
-                   retry_after_ms=a.retry_after_ms, replay=a.replay)
+                   retry_after_ms=a.retry_after_ms, replay=a.replay, fault_limit=a.fault_limit)
+
+    sock = None
+    if a.workers > 1:
+        import os
+        import socket
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", a.port))
+        sock.listen(1024)
+        p.port = sock.getsockname()[1]
+        for _ in range(a.workers - 1):
+            if os.fork() == 0:
+                p.rng = random.Random(None if a.seed is None else a.seed + os.getpid())
+                break
 
     def ready():
         print("listening on %d" % p.port, flush=True)
 
     try:
-        asyncio.run(p.serve(ready))
+        asyncio.run(p.serve(ready, sock))
     except KeyboardInterrupt:
         pass
 

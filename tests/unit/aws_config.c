@@ -166,6 +166,9 @@ TEST(plain_http_only_to_loopback)
 	CHECK(cairn_endpoint_parse_url("ftp://x", "X", &e) == CAIRN_EINVALID);
 	CHECK(cairn_endpoint_parse_url("example.com", "X", &e) == CAIRN_EINVALID);
 	CHECK(cairn_host_is_loopback("127.1.2.3:80"));
+	CHECK(cairn_host_is_loopback("bucket.localhost:5000"));
+	CHECK(!cairn_host_is_loopback("localhost.evil.com"));
+	CHECK(!cairn_host_is_loopback("evillocalhost"));
 	CHECK(!cairn_host_is_loopback("128.0.0.1"));
 }
 

@@ -45,6 +45,7 @@ static int parse(cairn_model *m, const char *op, long status, const char *body,
 {
 	cairn_proto_resp r;
 	r.status = status;
+	r.flags = 0;
 	r.headers = headers;
 	r.body = body;
 	r.len = strlen(body);
@@ -459,6 +460,62 @@ TEST(json_results_rename_and_convert)
 	cairn_model_free(m);
 }
 
+TEST(botocore_customisations)
+{
+	cairn_model *m = load("iam");
+	json_t *out = NULL;
+	cairn_proto_err e;
+	cairn_awsreq r;
+	cairn_proto_resp pr;
+	const char *body =
+		"<GetRolePolicyResponse><GetRolePolicyResult><RoleName>r</RoleName><PolicyName>p</PolicyName>"
+		"<PolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</PolicyDocument></GetRolePolicyResult>"
+		"</GetRolePolicyResponse>";
+	/* IAM policy documents come back decoded */
+	CHECK_INT(parse(m, "GetRolePolicy", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(out, "PolicyDocument"), "Version")),
+		  "2012-10-17");
+	json_decref(out);
+	cairn_model_free(m);
+
+	m = load("s3");
+	/* listings ask for URL-encoded keys and decode them */
+	CHECK(build(m, "ListObjectsV2", "{\"Bucket\":\"b\"}", &r) == 0);
+	CHECK_STR(cairn_kvlist_get(&r.query, "encoding-type", 0), "url");
+	CHECK(r.flags & CAIRN_PROTO_S3_URL_KEYS);
+	memset(&pr, 0, sizeof(pr));
+	pr.status = 200;
+	pr.flags = r.flags;
+	pr.body = "<ListBucketResult><EncodingType>url</EncodingType><Contents><Key>a%20b%2Bc</Key></Contents>"
+		  "</ListBucketResult>";
+	pr.len = strlen(pr.body);
+	CHECK_INT(cairn_proto_parse(m, cairn_model_op(m, "ListObjectsV2"), &pr, &out, &e), CAIRN_PROTO_RESULT);
+	CHECK_STR(path_str(out, "Contents[0].Key"), "a b+c");
+	json_decref(out);
+	cairn_awsreq_dispose(&r);
+	/* the caller's own encoding choice is left alone */
+	CHECK(build(m, "ListObjectsV2", "{\"Bucket\":\"b\",\"EncodingType\":\"url\"}", &r) == 0);
+	CHECK(!(r.flags & CAIRN_PROTO_S3_URL_KEYS));
+	cairn_awsreq_dispose(&r);
+	/* the copy source is URL-encoded, keeping '/' and the version suffix */
+	CHECK(build(m, "CopyObject",
+		    "{\"Bucket\":\"b\",\"Key\":\"k\",\"CopySource\":\"src/a b.txt?versionId=v1\"}", &r) == 0);
+	CHECK_STR(cairn_awsreq_header(&r, "x-amz-copy-source"), "src/a%20b.txt?versionId=v1");
+	cairn_awsreq_dispose(&r);
+	/* us-east-1's empty location is null */
+	CHECK_INT(parse(m, "GetBucketLocation", 200, "<LocationConstraint/>", NULL, &out, &e), CAIRN_PROTO_RESULT);
+	CHECK(json_is_null(json_object_get(out, "LocationConstraint")));
+	json_decref(out);
+	cairn_model_free(m);
+
+	m = load("ec2");
+	/* an idempotency token is generated when left out */
+	CHECK(build(m, "CreateRouteTable", "{\"VpcId\":\"v\"}", &r) == 0);
+	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "ClientToken=");
+	cairn_awsreq_dispose(&r);
+	cairn_model_free(m);
+}
+
 TEST(timestamps)
 {
 	double t;
@@ -492,6 +549,7 @@ int main(void)
 	RUN(s3_results);
 	RUN(errors_of_every_protocol);
 	RUN(json_results_rename_and_convert);
+	RUN(botocore_customisations);
 	RUN(timestamps);
 	return test_done();
 }

@@ -520,6 +520,71 @@ TEST(waivers_waive_expire_and_validate)
 	cairn_policy_set_free(set);
 }
 
+/* Writes a format of a report with awkward text into a string. */
+static char *render(const cairn_policy_report *r, cairn_policy_format f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	cairn_policy_write_options o;
+	memset(&o, 0, sizeof(o));
+	o.fail_on = CAIRN_SEVERITY_MEDIUM;
+	CHECK_INT(cairn_policy_report_write(r, f, out, &o), 0);
+	fclose(out);
+	return buf;
+}
+
+TEST(formats_escape_text)
+{
+	cairn_policy_set *set;
+	cairn_diags d = CAIRN_DIAGS_INIT;
+	cairn_policy_report r = CAIRN_POLICY_REPORT_INIT;
+	cairn_policy_run_options o;
+	json_t *doc;
+	char *s;
+	const char *dir = write_policy("escape", "e-escape.lua", POLICY_HEAD("e-escape")
+		"  check = function(r)\n"
+		"    return P.fail('Properties.A', 'bad <tag> & \"quote\" | pipe\\nline\\1')\n"
+		"  end }\n");
+
+	memset(&o, 0, sizeof(o));
+	cairn_policy_set_new(&set);
+	CHECK_INT(cairn_policy_set_add_dir(set, dir, &d), 0);
+	doc = json_loads("{\"file\":\"a b.yaml\",\"stack\":\"s\",\"resources\":{\"B\":"
+			 "{\"Type\":\"AWS::S3::Bucket\",\"Properties\":{}}}}", 0, NULL);
+	CHECK_INT(cairn_policy_run(set, doc, &o, &r, &d), 0);
+	CHECK_INT(r.counts[CAIRN_RESULT_FAIL], 1);
+
+	s = render(&r, CAIRN_FORMAT_JUNIT);
+	CHECK_CONTAINS(s, "message=\"bad &lt;tag&gt; &amp; &quot;quote&quot; | pipe\nline?\"");
+	CHECK(!strstr(s, "\x01"));
+	free(s);
+	s = render(&r, CAIRN_FORMAT_MARKDOWN);
+	CHECK_CONTAINS(s, "bad &lt;tag> & \"quote\" \\| pipe line\x01 |");
+	CHECK_CONTAINS(s, "### cairn check: 1 finding at or above medium");
+	free(s);
+	s = render(&r, CAIRN_FORMAT_SARIF);
+	CHECK_CONTAINS(s, "\"uri\": \"a%20b.yaml\"");
+	CHECK_CONTAINS(s, "bad <tag> & \\\"quote\\\" | pipe\\nline\\u0001");
+	free(s);
+	s = render(&r, CAIRN_FORMAT_JSON);
+	{
+		json_t *j = json_loads(s, 0, NULL);
+		CHECK(j != NULL);
+		CHECK_STR(json_string_value(json_object_get(json_object_get(j, "summary"), "result")), "fail");
+		json_decref(j);
+	}
+	free(s);
+	s = render(&r, CAIRN_FORMAT_TEXT);
+	CHECK_CONTAINS(s, "a b.yaml\n  B (AWS::S3::Bucket)\n");
+	CHECK_CONTAINS(s, "result: FAIL (1 finding at or above medium)");
+	free(s);
+	cairn_policy_report_dispose(&r);
+	cairn_diags_dispose(&d);
+	cairn_policy_set_free(set);
+	json_decref(doc);
+}
+
 TEST(builtin_packs_load)
 {
 	cairn_policy_set *set;
@@ -570,6 +635,7 @@ int main(void)
 	RUN(load_duplicate_ids);
 	RUN(run_pass_fail_undecided_error_skip);
 	RUN(waivers_waive_expire_and_validate);
+	RUN(formats_escape_text);
 	RUN(builtin_packs_load);
 	cairn_policy_report_dispose(&hostile_report);
 	cairn_policy_set_free(hostile_set);

@@ -309,6 +309,29 @@ TEST(s3_path_is_not_double_encoded_or_normalised)
 	cairn_awsreq_dispose(&r);
 }
 
+TEST(empty_query_values)
+{
+	cairn_awsreq r;
+	cairn_sigv4_params p;
+	cairn_sigv4_trace tr;
+	memset(&p, 0, sizeof(p));
+	memset(&tr, 0, sizeof(tr));
+	cairn_awsreq_init(&r);
+	r.method = cairn_xstrdup("GET");
+	r.host = cairn_xstrdup("h");
+	r.path = cairn_xstrdup("/");
+	cairn_kvlist_add(&r.query, "b", "");
+	cairn_kvlist_add(&r.query, "a", NULL);
+	p.access_key_id = "A";
+	p.secret_access_key = "S";
+	p.region = "r";
+	p.service = "s";
+	cairn_sigv4_sign(&r, &p, &tr);
+	CHECK(strncmp(cairn_buf_cstr(&tr.canonical_request), "GET\n/\na=&b=\nhost:h\n", 19) == 0);
+	cairn_sigv4_trace_dispose(&tr);
+	cairn_awsreq_dispose(&r);
+}
+
 TEST(base64_and_md5)
 {
 	cairn_buf b = CAIRN_BUF_INIT;
@@ -330,6 +353,7 @@ int main(void)
 {
 	RUN(aws_test_suite_header_and_query);
 	RUN(s3_path_is_not_double_encoded_or_normalised);
+	RUN(empty_query_values);
 	RUN(base64_and_md5);
 	return test_done();
 }

@@ -224,8 +224,41 @@ TEST(lock_of_a_dead_process_is_stale)
 	free(dir);
 }
 
+TEST(which_state_a_command_uses)
+{
+	char *dir = scratch(), cwd[4096], *out = NULL;
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	CHECK_INT(chdir(dir), 0);
+
+	CHECK_INT(cairn_state_resolve_path("x/y.json", "s", &out), 0);
+	CHECK_STR(out, "x/y.json");
+	free(out);
+	CHECK_INT(cairn_state_resolve_path(NULL, "s", &out), 0);
+	CHECK_STR(out, ".cairn/s.state.json");
+	free(out);
+	CHECK_INT(cairn_state_resolve_path(NULL, NULL, &out), CAIRN_ENOTFOUND);
+	CHECK_CONTAINS(cairn_error_last(), "--stack-name NAME or --state PATH");
+	CHECK_INT(cairn_mkdir_p(".cairn", 0700), 0);
+	write_file(".cairn/one.state.json", "{}");
+	write_file(".cairn/one.state.json.lock", "{}");
+	CHECK_INT(cairn_state_resolve_path(NULL, NULL, &out), 0);
+	CHECK_STR(out, ".cairn/one.state.json");
+	free(out);
+	write_file(".cairn/two.state.json", "{}");
+	CHECK_INT(cairn_state_resolve_path(NULL, NULL, &out), CAIRN_EINVALID);
+	CHECK_CONTAINS(cairn_error_last(), "several stacks");
+	CHECK_CONTAINS(cairn_error_last(), "one");
+	CHECK_CONTAINS(cairn_error_last(), "two");
+	CHECK(out == NULL);
+
+	CHECK_INT(chdir(cwd), 0);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
+	RUN(which_state_a_command_uses);
 	RUN(new_state_is_empty_until_saved);
 	RUN(save_writes_0600_and_increments_serial);
 	RUN(bad_files_are_explained);

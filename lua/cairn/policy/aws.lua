@@ -136,7 +136,7 @@ end
 -- given bucket.
 function A.bucket_policies(stack, bucket_id)
   local out = {}
-  for _, bp in ipairs(stack:resources("AWS::S3::BucketPolicy")) do
+  for _, bp in ipairs(stack:referrers(bucket_id, "AWS::S3::BucketPolicy")) do
     if stack:points_to(bp.Properties.Bucket, bucket_id) then out[#out + 1] = bp end
   end
   return out
@@ -231,6 +231,52 @@ function A.trail_logs_s3_objects(stack, trail, bucket_id, mode)
     end
   end
   return false
+end
+
+-- True when a trail records S3 object events for buckets it does not name
+-- (a data resource "arn:aws:s3", or an advanced selector without an ARN
+-- condition): such a trail may cover any bucket of the stack.
+local function covers_unnamed_buckets(trail)
+  local props = trail.Properties
+  for _, sel in ipairs(P.list(props.EventSelectors)) do
+    for _, dr in ipairs(P.list(sel.DataResources)) do
+      if P.str(dr.Type) == "AWS::S3::Object" then
+        for _, v in ipairs(P.list(dr.Values)) do
+          local s, exact = P.shape(v)
+          if exact and type(s) == "string" and s:match("^arn:[^:]+:s3") then return true end
+        end
+      end
+    end
+  end
+  return #P.list(props.AdvancedEventSelectors) > 0
+end
+
+local trail_cache = setmetatable({}, { __mode = "k" })
+
+-- The trails of this stack (and, live, of the account) that may record a
+-- bucket's object events: those that name it (they refer to it) and those
+-- that cover buckets they do not name. Also returns whether the bucket
+-- receives a trail's own log files. Computed per stack once for the
+-- trails that name no bucket, so that judging every bucket stays linear.
+function A.trails_for_bucket(stack, bucket_id)
+  local c = trail_cache[stack]
+  if not c then
+    c = { unnamed = {}, all = stack:resources("AWS::CloudTrail::Trail") }
+    for _, t in ipairs(c.all) do
+      if covers_unnamed_buckets(t) then c.unnamed[#c.unnamed + 1] = t end
+    end
+    trail_cache[stack] = c
+  end
+  local out, seen, destination = {}, {}, false
+  for _, t in ipairs(stack:referrers(bucket_id, "AWS::CloudTrail::Trail")) do
+    if A.trail_bucket(stack, t) == bucket_id then destination = true end
+    seen[t.id] = true
+    out[#out + 1] = t
+  end
+  for _, t in ipairs(c.unnamed) do
+    if not seen[t.id] then out[#out + 1] = t end
+  end
+  return out, destination, #c.all
 end
 
 -- The AWS::EC2::FlowLog resources of this stack that log a VPC, with the

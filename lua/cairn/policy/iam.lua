@@ -41,10 +41,22 @@ end
 
 -- True when an IAM pattern ("s3:Get*", "*", "s3:*Object") matches a
 -- concrete value ("s3:GetObject"), case-insensitively.
+local lowered = setmetatable({}, { __mode = "k" })
+
+local function lower(s)
+  local l = lowered[s]
+  if not l then
+    l = s:lower()
+    lowered[s] = l
+  end
+  return l
+end
+
 function I.matches(pattern, value)
   if type(pattern) ~= "string" or type(value) ~= "string" then return false end
   if pattern == "*" then return true end
-  return value:lower():find(glob(pattern)) ~= nil
+  if not pattern:find("[%*%?]") then return lower(pattern) == lower(value) end
+  return lower(value):find(glob(pattern)) ~= nil
 end
 
 -- True when one of the patterns in a list matches value. Unknown
@@ -66,15 +78,11 @@ local function url_decode(s)
   return s
 end
 
--- A field as a list (nil stays nil; one value becomes a list of one).
+-- A field as a list (nil stays nil; one value becomes a list of one; a
+-- list is used as it is).
 local function as_list(v)
   if v == nil or v == P.null then return nil end
-  if P.is_unknown(v) then return { v } end
-  if type(v) == "table" then
-    local out = {}
-    for i = 1, #v do out[i] = v[i] end
-    return out
-  end
+  if type(v) == "table" then return v end
   return { v }
 end
 
@@ -123,9 +131,24 @@ end
 -- Returns the document { Version, Statement = {...} }, or nil and a
 -- message when it is not a policy document. Raises undecided when the
 -- document itself is not known before apply.
+local parsed = setmetatable({}, { __mode = "k" })
+
 function I.parse(d, prefix)
   prefix = prefix or ""
   if d == nil or d == P.null then return { Statement = {} } end
+  -- the same document (a table of the stack document) parses the same way
+  local byprefix = type(d) == "table" and parsed[d]
+  if byprefix and byprefix[prefix] then return byprefix[prefix] end
+  local doc, err = I.parse_uncached(d, prefix)
+  if doc and type(d) == "table" then
+    byprefix = byprefix or {}
+    byprefix[prefix] = doc
+    parsed[d] = byprefix
+  end
+  return doc, err
+end
+
+function I.parse_uncached(d, prefix)
   P.known(d, prefix ~= "" and prefix or "the policy document")
   if type(d) == "string" then
     local text = d
@@ -352,6 +375,14 @@ for _, a in ipairs(I.PERMISSIONS_ACTIONS) do
   table.insert(pm_by_service[svc], a)
 end
 
+-- Actions that only read although their verb does not say so (reading an
+-- SSE-KMS object needs kms:Decrypt).
+local READ_ACTIONS = {
+  ["kms:decrypt"] = true, ["logs:startquery"] = true, ["logs:stopquery"] = true,
+  ["athena:startqueryexecution"] = true, ["athena:stopqueryexecution"] = true,
+  ["cloudtrail:startquery"] = true,
+}
+
 local function is_read_name(name)
   for _, v in ipairs(READ_VERBS) do
     if name:sub(1, #v) == v then return true end
@@ -363,8 +394,9 @@ end
 -- Write includes permissions management. A concrete action is
 -- classified by its verb; a pattern by what its literal prefix allows
 -- ("s3:Get*" reads only; "s3:*", "s3:*Object" and "*" may write).
-function I.action_class(pattern)
-  if type(pattern) ~= "string" then return { read = false, write = false, permissions = false } end
+local class_cache = {}
+
+local function action_class(pattern)
   if pattern == "*" then return { read = true, write = true, permissions = true } end
   local svc, name = pattern:match("^([^:]+):(.*)$")
   if not svc then return { read = true, write = true, permissions = true } end
@@ -382,7 +414,7 @@ function I.action_class(pattern)
                    I.matches(pattern, svc .. ":PutPolicy")) then pm = true end
   end
   if not wild then
-    local read = is_read_name(name)
+    local read = is_read_name(name) or READ_ACTIONS[svc .. ":" .. name] == true
     return { read = read, write = not read or pm, permissions = pm }
   end
   local prefix = name:sub(1, wild - 1)
@@ -396,6 +428,16 @@ function I.action_class(pattern)
     if v:sub(1, #prefix) == prefix then read = true break end
   end
   return { read = read, write = true, permissions = pm }
+end
+
+function I.action_class(pattern)
+  if type(pattern) ~= "string" then return { read = false, write = false, permissions = false } end
+  local c = class_cache[pattern]
+  if not c then
+    c = action_class(pattern)
+    class_cache[pattern] = c
+  end
+  return c
 end
 
 -- True when the pattern contains a wildcard.
@@ -472,10 +514,20 @@ I.ESCALATIONS = {
 -- The escalations stmts allow: a list of { actions = {...}, statement = s }.
 function I.escalations(stmts)
   local out = {}
+  -- Only Allow statements on broad resources can grant an escalation.
+  local broad, deny = {}, {}
+  for _, s in ipairs(stmts) do
+    if I.is_allow(s) and I.resource_is_broad(s) then broad[#broad + 1] = s end
+    if I.is_deny(s) then deny[#deny + 1] = s end
+  end
+  if #broad == 0 then return out end
+  local pool = {}
+  for _, s in ipairs(broad) do pool[#pool + 1] = s end
+  for _, s in ipairs(deny) do pool[#pool + 1] = s end
   for _, combo in ipairs(I.ESCALATIONS) do
     local first
     for _, a in ipairs(combo) do
-      local s = I.grants(stmts, a, false)
+      local s = I.grants(pool, a, false)
       if not s then first = nil break end
       first = first or s
     end

@@ -16,6 +16,13 @@
 -- docs/policies.md documents every function.
 
 local doc = require "cairn.policy.doc"
+local is_unknown_c = doc.is_unknown
+local unknown_c = doc.unknown
+
+-- Unknowns are userdata: test the type first, call C only then.
+local function is_unknown(v)
+  return type(v) == "userdata" and is_unknown_c(v)
+end
 
 local P = {}
 
@@ -34,19 +41,17 @@ setmetatable(P, {
 -- unknowns
 
 -- True when v is a value not known before apply.
-function P.is_unknown(v)
-  return doc.is_unknown(v)
-end
+P.is_unknown = is_unknown
 
 -- The intrinsic expression of an unknown ({Ref = "X"}, {["Fn::GetAtt"] =
 -- {"X", "Arn"}}, ...) and its property path; nil for a known value.
 function P.unknown(v)
-  return doc.unknown(v)
+  return unknown_c(v)
 end
 
 -- True when v is unknown or contains an unknown anywhere inside.
 function P.has_unknown(v, depth)
-  if doc.is_unknown(v) then return true end
+  if is_unknown(v) then return true end
   if type(v) ~= "table" then return false end
   depth = (depth or 0) + 1
   if depth > 64 then return false end
@@ -64,8 +69,8 @@ end
 -- Returns v when it is known; otherwise raises the undecided error naming
 -- what is unknown. what (optional) says what the value is, for the message.
 function P.known(v, what)
-  if doc.is_unknown(v) then
-    local _, path = doc.unknown(v)
+  if is_unknown(v) then
+    local _, path = unknown_c(v)
     local m = tostring(v)
     doc.undecided((what or path or "a value") .. " is not known before apply " ..
                   m:gsub("^%(known after apply: ", "("), path)
@@ -76,7 +81,13 @@ end
 -- Every logical id an unknown's expression names (Ref X, Fn::GetAtt X.A,
 -- ${X} and ${X.A} in Fn::Sub), in order, without duplicates. Pseudo
 -- parameters (AWS::AccountId) are returned too; stack:target filters.
+local refs_cache = setmetatable({}, { __mode = "k" })
+local shape_cache = setmetatable({}, { __mode = "k" })
+
 function P.refs(v)
+  if not is_unknown(v) then return {} end
+  local cached = refs_cache[v]
+  if cached then return cached end
   local out, seen = {}, {}
   local function add(name)
     if name and name ~= "" and not seen[name] then
@@ -108,8 +119,9 @@ function P.refs(v)
       end
     end
   end
-  local e = doc.unknown(v)
+  local e = unknown_c(v)
   if e then scan(e, 0) end
+  refs_cache[v] = out
   return out
 end
 
@@ -120,8 +132,10 @@ end
 function P.shape(v)
   if type(v) == "string" then return v, true end
   if type(v) == "number" then return tostring(v), true end
-  if not doc.is_unknown(v) then return nil, false end
-  local e = doc.unknown(v)
+  if not is_unknown(v) then return nil, false end
+  local cached = shape_cache[v]
+  if cached then return cached, false end
+  local e = unknown_c(v)
   local function shape_of(x, depth)
     if depth > 16 then return "${}" end
     if type(x) == "string" then return x end
@@ -149,7 +163,9 @@ function P.shape(v)
     end
     return "${}"
   end
-  return shape_of(e, 0), false
+  local out = shape_of(e, 0)
+  shape_cache[v] = out
+  return out, false
 end
 
 ---------------------------------------------------------------------------
@@ -197,7 +213,7 @@ function P.get(t, path)
   local v = t
   for _, k in ipairs(split_path(path)) do
     if v == nil or v == P.null then return nil end
-    if doc.is_unknown(v) then P.known(v) end
+    if is_unknown(v) then P.known(v) end
     if type(v) ~= "table" then return nil end
     if type(k) == "number" then v = v[k + 1] else v = v[k] end
   end
@@ -256,7 +272,7 @@ end
 -- Short text of a value for messages.
 function P.show(v)
   if v == nil then return "absent" end
-  if doc.is_unknown(v) then return tostring(v) end
+  if is_unknown(v) then return tostring(v) end
   if type(v) == "string" then return string.format("%q", v) end
   if type(v) ~= "table" then return tostring(v) end
   local ok, s = pcall(require("cairn.policy.json").encode, v)

@@ -55,4 +55,14 @@ eq(P.show(nil), "absent", "show nil")
 local f = P.fail("Properties.X", "bad %s", "thing")
 eq(f.message, "bad thing", "fail message")
 eq(P.undecided("", "u").undecided, true, "undecided finding")
+-- Properties are filled on demand, but behave as a plain table.
+local fresh = stack:resource("Role").Properties
+local n = 0
+for k in pairs(fresh) do n = n + 1 end
+eq(n, 3, "pairs sees every property")
+local r2 = stack:resource("Trail").Properties
+eq(next(r2) ~= nil, true, "next completes the table first")
+local js = require("cairn.policy.json").encode(stack:resource("Vpc").Properties)
+eq(js, '{"CidrBlock":"10.0.0.0/16"}', "json.encode of Properties")
+eq(stack:resource("ModelKey").Properties.Nope, nil, "absent property")
 return F

@@ -78,7 +78,8 @@ eq(iam.action_class("s3:PutObject").permissions, false, "PutObject is not permis
 eq(iam.action_class("s3:De*").read, true, "De* may Describe")
 eq(iam.action_class("s3:De*").write, true, "De* may Delete")
 eq(iam.action_class("iam:PassRole").permissions, true, "PassRole")
-eq(iam.action_class("kms:Decrypt").write, true, "Decrypt is not a read verb")
+eq(iam.action_class("kms:Decrypt").write, false, "Decrypt reads (an SSE-KMS object)")
+eq(iam.action_class("kms:Encrypt").write, true, "Encrypt is not a read verb")
 eq(iam.action_class("sagemaker:Describe*").write, false, "Describe* is read")
 
 -- Escalations across the role's documents
