@@ -3,8 +3,8 @@ tests/lib/moto_ec2/double.py, where moto drops what AWS keeps), every
 result checked with boto3, never with cairn's own reader alone:
 
   AWS::EC2::VPC, Subnet, InternetGateway, VPCGatewayAttachment, RouteTable,
-  Route, SubnetRouteTableAssociation, NetworkAcl, NetworkAclEntry
-  (TestEc2Network); SecurityGroup, SecurityGroupIngress, SecurityGroupEgress
+  Route, SubnetRouteTableAssociation, NetworkAcl, NetworkAclEntry,
+  SubnetNetworkAclAssociation (TestEc2Network); SecurityGroup, SecurityGroupIngress, SecurityGroupEgress
   (TestEc2SecurityGroups).
 
 Per type: create, then the live configuration matches; a second plan is a
@@ -529,6 +529,8 @@ Resources:
         ec2.modify_vpc_attribute(VpcId=ids["Vpc"], EnableDnsHostnames={"Value": False})
         ec2.modify_subnet_attribute(SubnetId=ids["Subnet"], MapPublicIpOnLaunch={"Value": True})
         ec2.create_tags(Resources=[ids["Rt"]], Tags=[{"Key": "extra", "Value": "x"}])
+        ec2.create_tags(Resources=[ids["IgwA"]], Tags=[{"Key": "team", "Value": "someone"}])
+        ec2.delete_tags(Resources=[ids["Acl"]], Tags=[{"Key": "team"}])
         ec2.replace_network_acl_entry(NetworkAclId=ids["Acl"], RuleNumber=100, Protocol="6",
                                       RuleAction="deny", Egress=False, CidrBlock="10.0.0.0/8",
                                       PortRange={"From": 443, "To": 443})
@@ -540,6 +542,9 @@ Resources:
         self.assert_change(r.stdout, "EnableDnsHostnames", "false", '"true"')
         self.assert_change(r.stdout, "MapPublicIpOnLaunch", "true", '"false"')
         self.assertIn("\"extra\"", r.stdout)
+        self.assertIn("# IgwA (AWS::EC2::InternetGateway) will be updated in place", r.stdout)
+        self.assertIn("{\"Key\":\"team\",\"Value\":\"someone\"}", r.stdout)
+        self.assertIn("# Acl (AWS::EC2::NetworkAcl) will be updated in place", r.stdout)
         self.assert_change(r.stdout, "RuleAction", '"deny"', '"allow"')
         for rid in ("Peer", "Assoc", "Attach"):
             self.assertIn("# %s (AWS::EC2::%s) will be created (it was deleted outside cairn)"
@@ -552,6 +557,10 @@ Resources:
                          ["MapPublicIpOnLaunch"])
         rt = ec2.describe_route_tables(RouteTableIds=[ids["Rt"]])["RouteTables"][0]
         self.assertNotIn("extra", tags_of(rt["Tags"]))
+        for rid in ("IgwA", "Acl"):
+            desc = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [ids[rid]]}])["Tags"]
+            self.assertEqual({x["Key"]: x["Value"] for x in desc},
+                             {"team": "ml", "cairn:stack": "net", "cairn:logical-id": rid}, rid)
         self.assertIn("192.168.0.0/16", [r_.get("DestinationCidrBlock") for r_ in rt["Routes"]])
         self.assertIn(ids["Subnet"], [a.get("SubnetId") for a in rt["Associations"]])
         igw = ec2.describe_internet_gateways(InternetGatewayIds=[ids["IgwA"]])["InternetGateways"][0]
@@ -577,6 +586,96 @@ Resources:
         tables = self.ec2.describe_route_tables(Filters=[{"Name": "tag:cairn:stack", "Values": ["net"]}])
         self.assertEqual(len(tables["RouteTables"]), 2)
         self.assert_noop(t)
+
+    def test_subnet_network_acl_association(self):
+        acl_tpl = """\
+Parameters:
+  Which: {Type: String, Default: a}
+Conditions:
+  A: !Equals [!Ref Which, a]
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.95.0.0/16}
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.95.1.0/24}
+  Other:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.95.2.0/24}
+  AclA:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: !Ref Vpc}
+  AclB:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: !Ref Vpc}
+%s
+Outputs:
+  Default: {Value: !GetAtt Vpc.DefaultNetworkAcl}
+"""
+        assoc = """\
+  InAcl:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties:
+      SubnetId: !Ref Subnet
+      NetworkAclId: !If [A, !Ref AclA, !Ref AclB]
+"""
+        t = self.write("acl.yaml", acl_tpl % assoc)
+        ec2 = self.ec2
+
+        def acl_of(subnet):
+            acls = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id",
+                                                       "Values": [subnet]}])["NetworkAcls"]
+            return [(a["NetworkAclId"], x["NetworkAclAssociationId"]) for a in acls
+                    for x in a["Associations"] if x["SubnetId"] == subnet]
+
+        self.apply(t)
+        ids = self.ids("acl")
+        self.assertEqual(acl_of(ids["Subnet"]), [(ids["AclA"], ids["InAcl"])])
+        self.assertTrue(ids["InAcl"].startswith("aclassoc-"))
+        self.assert_noop(t)
+        # replaced: the subnet moves from A to B in one step
+        r = self.plan(t, "Which=b", code=2)
+        self.assertIn("-/+ InAcl", r.stdout)
+        self.apply(t, "Which=b")
+        new = self.ids("acl")["InAcl"]
+        self.assertNotEqual(new, ids["InAcl"])
+        self.assertEqual(acl_of(ids["Subnet"]), [(ids["AclB"], new)])
+        self.assert_noop(t, "Which=b")
+        # moved back to the default ACL out of band: made again
+        default = self.output("acl", "Default")
+        ec2.replace_network_acl_association(AssociationId=new, NetworkAclId=default)
+        r = self.plan(t, "Which=b", code=2)
+        self.assertIn("# InAcl (AWS::EC2::SubnetNetworkAclAssociation) will be created "
+                      "(it was deleted outside cairn)", r.stdout)
+        self.apply(t, "Which=b")
+        self.assertEqual(acl_of(ids["Subnet"])[0][0], ids["AclB"])
+        # adopted after an interrupted create
+        before = self.ids("acl")
+        self.make_pending("acl")
+        self.apply(t, "Which=b")
+        self.assertEqual(self.ids("acl"), before)
+        # a subnet someone else put in a custom ACL is not taken over
+        theirs = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id",
+                                                     "Values": [ids["Other"]]}])["NetworkAcls"][0]
+        other_assoc = [x for x in theirs["Associations"] if x["SubnetId"] == ids["Other"]][0]
+        ec2.replace_network_acl_association(AssociationId=other_assoc["NetworkAclAssociationId"],
+                                            NetworkAclId=ids["AclA"])
+        t2 = self.write("acl.yaml", acl_tpl % (assoc + """\
+  OtherInB:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties: {SubnetId: !Ref Other, NetworkAclId: !Ref AclB}
+"""))
+        r = self.cairn("apply", "--auto-approve", "--param", "Which=b", t2)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("subnet %s is in network ACL %s" % (ids["Other"], ids["AclA"]), r.stderr)
+        self.assertIn("which this resource did not put it in", r.stderr)
+        self.assertEqual(acl_of(ids["Other"])[0][0], ids["AclA"])
+        # removed from the template: the subnet goes back to the default ACL
+        t3 = self.write("acl.yaml", acl_tpl % "")
+        self.apply(t3, "Which=b")
+        self.assertEqual(acl_of(ids["Subnet"])[0][0], default)
+        self.assertEqual(acl_of(ids["Other"])[0][0], ids["AclA"])
 
     def test_a_delete_blocked_by_dependents_says_what_they_are(self):
         t = self.write("dep.yaml", """\

@@ -15,6 +15,7 @@ adopted; destroy leaves nothing.
 """
 import json
 import os
+import subprocess
 
 import cairntest
 import moto_ec2
@@ -335,6 +336,177 @@ class TestEc2EndpointsAndFlowLogs(cairntest.CairnTestCase):
         self.assertEqual(len(self.live_endpoints()), 2)
         self.assertEqual(len(self.our_flow_logs()), 3)
         self.run_cairn("plan")
+
+
+# A private network for SageMaker as seed 001 needs it: two private subnets,
+# no internet gateway, S3 through a gateway endpoint, the SageMaker API and
+# runtime, CloudWatch Logs and KMS through interface endpoints reachable on
+# 443 from the VPC only, and every flow of the VPC logged to S3. (The zones
+# are a parameter: Fn::GetAZs is not resolved at apply yet, an engine matter.)
+SECURE_VPC = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Description: private network for SageMaker (cairn EC2 test)
+Parameters:
+  VpcCidr:
+    Type: String
+    Default: 10.20.0.0/16
+  Zones:
+    Type: List<AWS::EC2::AvailabilityZone::Name>
+    Default: us-east-1a,us-east-1b
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: !Ref VpcCidr
+      EnableDnsSupport: true
+      EnableDnsHostnames: true
+  PrivateA:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: !Select [0, !Cidr [!Ref VpcCidr, 4, 8]]
+      AvailabilityZone: !Select [0, !Ref Zones]
+  PrivateB:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: !Select [1, !Cidr [!Ref VpcCidr, 4, 8]]
+      AvailabilityZone: !Select [1, !Ref Zones]
+  Private:
+    Type: AWS::EC2::RouteTable
+    Properties:
+      VpcId: !Ref Vpc
+  PrivateAInPrivate:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties:
+      SubnetId: !Ref PrivateA
+      RouteTableId: !Ref Private
+  PrivateBInPrivate:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties:
+      SubnetId: !Ref PrivateB
+      RouteTableId: !Ref Private
+  EndpointSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: HTTPS from the VPC to the interface endpoints
+      VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: !Ref VpcCidr
+      SecurityGroupEgress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: !Ref VpcCidr
+  S3Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
+      RouteTableIds: [!Ref Private]
+  SageMakerApi:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      VpcEndpointType: Interface
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.sagemaker.api
+      SubnetIds: [!Ref PrivateA, !Ref PrivateB]
+      SecurityGroupIds: [!Ref EndpointSg]
+      PrivateDnsEnabled: true
+  SageMakerRuntime:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      VpcEndpointType: Interface
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.sagemaker.runtime
+      SubnetIds: [!Ref PrivateA, !Ref PrivateB]
+      SecurityGroupIds: [!Ref EndpointSg]
+      PrivateDnsEnabled: true
+  Logs:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      VpcEndpointType: Interface
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.logs
+      SubnetIds: [!Ref PrivateA, !Ref PrivateB]
+      SecurityGroupIds: [!Ref EndpointSg]
+      PrivateDnsEnabled: true
+  Kms:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      VpcEndpointType: Interface
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.kms
+      SubnetIds: [!Ref PrivateA, !Ref PrivateB]
+      SecurityGroupIds: [!Ref EndpointSg]
+      PrivateDnsEnabled: true
+  FlowLogBucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+        BlockPublicPolicy: true
+        IgnorePublicAcls: true
+        RestrictPublicBuckets: true
+  FlowLogs:
+    Type: AWS::EC2::FlowLog
+    Properties:
+      ResourceType: VPC
+      ResourceId: !Ref Vpc
+      TrafficType: ALL
+      LogDestinationType: s3
+      LogDestination: !GetAtt FlowLogBucket.Arn
+Outputs:
+  SubnetIds:
+    Value: !Join [",", [!Ref PrivateA, !Ref PrivateB]]
+  EndpointSecurityGroup:
+    Value: !GetAtt EndpointSg.GroupId
+"""
+
+
+class TestEc2SecureVpc(cairntest.CairnTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = moto_ec2.MotoEc2()
+
+    def test_a_private_network_for_sagemaker(self):
+        t = self.write("mlvpc.yaml", SECURE_VPC)
+        r = subprocess.run(["cfn-lint", t], capture_output=True, text=True, cwd="/")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.cairn_ok("apply", "--auto-approve", t)
+        r = self.cairn("plan", "-detailed-exitcode", t)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        ec2 = self.boto("ec2")
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:cairn:stack", "Values": ["mlvpc"]}])["Vpcs"]
+        self.assertEqual(len(vpc), 1)
+        vid = vpc[0]["VpcId"]
+        self.assertEqual(ec2.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vid]}])["InternetGateways"], [])
+        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Subnets"]
+        self.assertEqual(len({s["AvailabilityZone"] for s in subnets}), 2)
+        self.assertFalse(any(s["MapPublicIpOnLaunch"] for s in subnets))
+        eps = [e for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vid]}])
+               ["VpcEndpoints"] if e["State"] == "available"]
+        self.assertEqual(sorted(e["ServiceName"].rsplit(".", 1)[-1] if "sagemaker" not in e["ServiceName"]
+                                else e["ServiceName"].split("us-east-1.")[1] for e in eps),
+                         ["kms", "logs", "s3", "sagemaker.api", "sagemaker.runtime"])
+        sg = self.cairn_ok("output", "EndpointSecurityGroup").stdout.strip()
+        for e in eps:
+            if e["VpcEndpointType"] == "Interface":
+                self.assertEqual([g["GroupId"] for g in e["Groups"]], [sg])
+                self.assertTrue(e["PrivateDnsEnabled"])
+                self.assertEqual(len(e["NetworkInterfaceIds"]), 2)
+        flows = ec2.describe_flow_logs(Filter=[{"Name": "resource-id", "Values": [vid]}])["FlowLogs"]
+        self.assertEqual([(f["TrafficType"], f["LogDestinationType"]) for f in flows], [("ALL", "s3")])
+        self.cairn_ok("destroy", "--auto-approve", t)
+        self.assertEqual(ec2.describe_vpcs(Filters=[{"Name": "tag:cairn:stack", "Values": ["mlvpc"]}])
+                         ["Vpcs"], [])
+        self.assertEqual([e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+                          if e["State"] not in ("deleted", "deleting")], [])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 -- EC2 networking, part 1: AWS::EC2::VPC, Subnet, InternetGateway,
 -- VPCGatewayAttachment, RouteTable, Route, SubnetRouteTableAssociation,
--- NetworkAcl and NetworkAclEntry; and the helpers every EC2 provider file
+-- NetworkAcl, NetworkAclEntry and SubnetNetworkAclAssociation; and the
+-- helpers every EC2 provider file
 -- shares (ec2_sg.lua: security groups and their rules; ec2_endpoint.lua:
 -- VPC endpoints; ec2_flowlog.lua: flow logs).
 --
@@ -9,7 +10,8 @@
 -- (TagSpecifications) and passes ctx.token as ClientToken where the API
 -- has one; find() then recognises what an interrupted create made by
 -- those tags. The types EC2 cannot tag (Route, SubnetRouteTableAssociation,
--- VPCGatewayAttachment, NetworkAclEntry) are found by their properties,
+-- VPCGatewayAttachment, NetworkAclEntry, SubnetNetworkAclAssociation) are
+-- found by their properties,
 -- and those without an id of their own in EC2 get a composite physical id
 -- (documented in docs/resources/EC2-*.md):
 --
@@ -750,7 +752,8 @@ end
 -- where the destination is the IPv4 or IPv6 CIDR block or the prefix list
 -- id. The target changes in place (ReplaceRoute).
 
-local ROUTE_DESTS = { "DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId" }
+local ROUTE_DESTS = { "DestinationCidrBlock", "DestinationIpv6CidrBlock",
+  "DestinationPrefixListId" }
 local ROUTE_TARGETS = { "GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId",
   "VpcPeeringConnectionId", "TransitGatewayId", "VpcEndpointId", "EgressOnlyInternetGatewayId",
   "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn" }
@@ -857,7 +860,9 @@ end
 
 function Route.read(ctx, id, props)
   local rtb, dest = id:match("^([^|]+)|(.+)$")
-  if not rtb then error(("%s is not a route id cairn made (<RouteTableId>|<destination>)"):format(id), 0) end
+  if not rtb then
+    error(("%s is not a route id cairn made (<RouteTableId>|<destination>)"):format(id), 0)
+  end
   local _, r = route_find(rtb, dest)
   if not r then return nil end
   return route_live(rtb, r), { CidrBlock = dest }
@@ -953,7 +958,9 @@ function Association.create(ctx, props)
     return r.NewAssociationId, { Id = r.NewAssociationId }
   end
   local r = U.visible(ctx, "the subnet and route table", function()
-    return aws.ec2.AssociateRouteTable { RouteTableId = props.RouteTableId, SubnetId = props.SubnetId }
+    return aws.ec2.AssociateRouteTable {
+      RouteTableId = props.RouteTableId, SubnetId = props.SubnetId,
+    }
   end, { "InvalidRouteTableID.NotFound", "InvalidSubnetID.NotFound" })
   return r.AssociationId, { Id = r.AssociationId }
 end
@@ -987,7 +994,8 @@ end
 
 function Association.find(ctx, props)
   local a = subnet_association(props.SubnetId)
-  if a and a.RouteTableId == props.RouteTableId and not P.excluded(ctx, a.RouteTableAssociationId) then
+  if a and a.RouteTableId == props.RouteTableId
+      and not P.excluded(ctx, a.RouteTableAssociationId) then
     return a.RouteTableAssociationId
   end
   return nil
@@ -1109,8 +1117,10 @@ local function entry_params(props)
     RuleAction = props.RuleAction,
     CidrBlock = props.CidrBlock,
     Ipv6CidrBlock = props.Ipv6CidrBlock,
-    IcmpTypeCode = props.Icmp and { Code = P.int(props.Icmp.Code), Type = P.int(props.Icmp.Type) } or nil,
-    PortRange = props.PortRange and { From = P.int(props.PortRange.From), To = P.int(props.PortRange.To) } or nil,
+    IcmpTypeCode = props.Icmp
+      and { Code = P.int(props.Icmp.Code), Type = P.int(props.Icmp.Type) } or nil,
+    PortRange = props.PortRange
+      and { From = P.int(props.PortRange.From), To = P.int(props.PortRange.To) } or nil,
   }
 end
 
@@ -1164,7 +1174,8 @@ function NetworkAclEntry.read(ctx, id, props)
 end
 
 function NetworkAclEntry.update(ctx, id, new, old)
-  for _, k in ipairs { "Protocol", "RuleAction", "CidrBlock", "Ipv6CidrBlock", "Icmp", "PortRange" } do
+  for _, k in ipairs { "Protocol", "RuleAction", "CidrBlock", "Ipv6CidrBlock", "Icmp",
+      "PortRange" } do
     if P.changed(nil, new[k], old[k]) or (new[k] == nil and old[k] ~= nil) then
       aws.ec2.ReplaceNetworkAclEntry(entry_params(new))
       break
@@ -1201,11 +1212,112 @@ function NetworkAclEntry.find(ctx, props)
   return id
 end
 
+-- ---- AWS::EC2::SubnetNetworkAclAssociation -------------------------------------
+--
+-- Puts a subnet in a network ACL. A subnet is always in exactly one ACL
+-- (the VPC's default one unless moved), so "associating" is moving the
+-- subnet's current association (ReplaceNetworkAclAssociation, which gives
+-- a new association id), and deleting moves the subnet back to the VPC's
+-- default ACL.
+
+local AclAssociation = {
+  type = "AWS::EC2::SubnetNetworkAclAssociation",
+  properties = {
+    SubnetId = "String!",
+    NetworkAclId = "String!",
+  },
+  create_only = { "SubnetId", "NetworkAclId" },
+  attributes = { "AssociationId" },
+  ref = nil, -- Ref returns the association id (aclassoc-...)
+}
+
+-- The subnet's association (and its ACL): every subnet has one.
+local function acl_association_of(subnet)
+  local acls = U.all(aws.ec2.DescribeNetworkAcls,
+    { Filters = U.filters { ["association.subnet-id"] = subnet } }, "NetworkAcls")
+  for _, a in ipairs(acls) do
+    for _, x in ipairs(a.Associations or {}) do
+      if x.SubnetId == subnet then return x, a end
+    end
+  end
+  return nil
+end
+
+function AclAssociation.create(ctx, props)
+  local cur, acl = U.visible(ctx, "subnet " .. props.SubnetId, function()
+    local x, a = acl_association_of(props.SubnetId)
+    if not x then
+      error({ code = "InvalidSubnetID.NotFound",
+        message = "no network ACL association for " .. props.SubnetId }, 0)
+    end
+    return x, a
+  end, { "InvalidSubnetID.NotFound" })
+  -- the subnet leaves the default ACL, or the ACL of the association this
+  -- resource is replacing; never an ACL someone else put it in
+  if not acl.IsDefault and not P.excluded(ctx, cur.NetworkAclAssociationId) then
+    error(("ReplaceNetworkAclAssociation (ec2): subnet %s is in network ACL %s (association "
+      .. "%s), which this resource did not put it in: move it back to the VPC's default ACL "
+      .. "first"):format(props.SubnetId, acl.NetworkAclId, cur.NetworkAclAssociationId), 0)
+  end
+  local r = U.visible(ctx, "network ACL " .. props.NetworkAclId, function()
+    return aws.ec2.ReplaceNetworkAclAssociation {
+      AssociationId = cur.NetworkAclAssociationId, NetworkAclId = props.NetworkAclId,
+    }
+  end, { "InvalidNetworkAclID.NotFound" })
+  return r.NewAssociationId, { AssociationId = r.NewAssociationId }
+end
+
+local function acl_association(id)
+  local acls = U.all(aws.ec2.DescribeNetworkAcls,
+    { Filters = U.filters { ["association.association-id"] = id } }, "NetworkAcls")
+  for _, a in ipairs(acls) do
+    for _, x in ipairs(a.Associations or {}) do
+      if x.NetworkAclAssociationId == id then return x, a end
+    end
+  end
+  return nil
+end
+
+function AclAssociation.read(ctx, id, props)
+  local x = acl_association(id)
+  if not x then return nil end
+  return { SubnetId = x.SubnetId, NetworkAclId = x.NetworkAclId }, { AssociationId = id }
+end
+
+-- Both properties are create-only; adoption (ctx.adopt) has nothing to finish.
+function AclAssociation.update(ctx, id, new, old)
+  return { AssociationId = id }
+end
+
+function AclAssociation.delete(ctx, id, props)
+  local x, acl = acl_association(id)
+  if not x or acl.IsDefault then return end
+  local default = U.all(aws.ec2.DescribeNetworkAcls,
+    { Filters = U.filters { ["vpc-id"] = acl.VpcId, default = "true" } }, "NetworkAcls")[1]
+  if not default then
+    error(("VPC %s has no default network ACL to put subnet %s back in"):format(acl.VpcId,
+      x.SubnetId), 0)
+  end
+  local ok, err = pcall(aws.ec2.ReplaceNetworkAclAssociation,
+    { AssociationId = id, NetworkAclId = default.NetworkAclId })
+  if ok or P.is(err, "InvalidAssociationID.NotFound") then return end
+  error(err, 0)
+end
+
+function AclAssociation.find(ctx, props)
+  local x = acl_association_of(props.SubnetId)
+  if x and x.NetworkAclId == props.NetworkAclId
+      and not P.excluded(ctx, x.NetworkAclAssociationId) then
+    return x.NetworkAclAssociationId
+  end
+  return nil
+end
+
 -- ---------------------------------------------------------------------------------
 
 local types = {
   VPC, Subnet, InternetGateway, Attachment, RouteTable, Route, Association, NetworkAcl,
-  NetworkAclEntry,
+  NetworkAclEntry, AclAssociation,
 }
 types.util = U
 return types

@@ -150,8 +150,8 @@ function FlowLog.create(ctx, props)
           .. "LogDestination (or LogGroupName) exists, and that DeliverLogsPermissionArn names a "
           .. "role vpc-flow-logs.amazonaws.com may assume"):format(waited))
       end
-      ctx.log(("waiting for the flow log's destination or role to be usable (%s, %ds so far)"):format(
-        tostring(r.code), waited))
+      ctx.log(("waiting for the flow log's destination or role to be usable (%s, %ds so far)")
+        :format(tostring(r.code), waited))
       aws.sleep(5)
       waited = waited + 5
     else

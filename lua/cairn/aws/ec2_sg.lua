@@ -167,9 +167,13 @@ local function permission(r, egress)
   elseif kind == "prefix" then
     p.PrefixListIds = { { PrefixListId = value, Description = d } }
   elseif kind == "group" then
-    p.UserIdGroupPairs = { { GroupId = value, UserId = r.SourceSecurityGroupOwnerId, Description = d } }
+    p.UserIdGroupPairs = { {
+      GroupId = value, UserId = r.SourceSecurityGroupOwnerId, Description = d,
+    } }
   else
-    p.UserIdGroupPairs = { { GroupName = value, UserId = r.SourceSecurityGroupOwnerId, Description = d } }
+    p.UserIdGroupPairs = { {
+      GroupName = value, UserId = r.SourceSecurityGroupOwnerId, Description = d,
+    } }
   end
   return p
 end
@@ -287,7 +291,8 @@ local function sync(ctx, gid, egress, desired, names)
   for i, d in ipairs(desired) do
     local k = rule_key(ctx, d, egress, names, where)
     if index[k] then
-      error(("%s lists the same rule twice (%s): remove one"):format(where, rule_text(d, egress)), 0)
+      error(("%s lists the same rule twice (%s): remove one"):format(where,
+        rule_text(d, egress)), 0)
     end
     index[k], keys[i] = i, k
   end
@@ -312,7 +317,8 @@ local function sync(ctx, gid, egress, desired, names)
     if not matched[i] then add[#add + 1] = permission(d, egress) end
   end
   if #add > 0 then
-    local op = egress and aws.ec2.AuthorizeSecurityGroupEgress or aws.ec2.AuthorizeSecurityGroupIngress
+    local op = egress and aws.ec2.AuthorizeSecurityGroupEgress
+      or aws.ec2.AuthorizeSecurityGroupIngress
     op { GroupId = gid, IpPermissions = add }
   end
   if #revoke > 0 then
@@ -376,7 +382,9 @@ end
 -- anything is made, so a template mistake never leaves a group behind.
 local function check_rules(ctx, props)
   local names = group_names(props.SecurityGroupIngress)
-  for _, l in ipairs { { props.SecurityGroupIngress, false }, { props.SecurityGroupEgress, true } } do
+  for _, l in ipairs {
+    { props.SecurityGroupIngress, false }, { props.SecurityGroupEgress, true },
+  } do
     local seen = {}
     for _, r in ipairs(l[1] or {}) do
       local k = rule_key(ctx, r, l[2], names, side(l[2]))
@@ -516,7 +524,8 @@ local function rule_type(egress)
     local gid = group_of(props)
     local names = group_names({ props })
     local key = rule_key(ctx, props, egress, names, where)
-    local op = egress and aws.ec2.AuthorizeSecurityGroupEgress or aws.ec2.AuthorizeSecurityGroupIngress
+    local op = egress and aws.ec2.AuthorizeSecurityGroupEgress
+      or aws.ec2.AuthorizeSecurityGroupIngress
     local ok, r = pcall(U.visible, ctx, "security group " .. gid, function()
       return op {
         GroupId = gid,
