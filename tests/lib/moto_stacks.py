@@ -8,6 +8,10 @@ SageMaker at once:
   - tests/lib/moto_ext/moto_server   (IAM: boundaries, DeleteConflict, ...)
   - tests/lib/moto_sagemaker.py      (SageMaker: status transitions, the
                                       operations moto lacks, ...)
+  - tests/lib/moto_s3kmsct/patches.py (S3, KMS, CloudTrail: empty
+                                      PutBucketPolicy answers, lifecycle
+                                      and logging fields, key rotation
+                                      periods, event selectors, ...)
 
 and, for the least-privilege tests under INITIAL_NO_AUTH_ACTION_COUNT, what
 AWS does with KMS permissions and moto does not:
@@ -41,16 +45,19 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _install_service_doubles():
-    sys.path.insert(0, os.path.join(HERE, "moto_ec2"))
-    import double  # noqa: E402  (tests/lib/moto_ec2/double.py)
-    double.install()
-    # the IAM patches run at import; its __main__ block (the server) does not
-    runpy.run_path(os.path.join(HERE, "moto_ext", "moto_server"), run_name="moto_ext_patches")
-    spec = importlib.util.spec_from_file_location("moto_sagemaker",
-                                                  os.path.join(HERE, "moto_sagemaker.py"))
+def _load(name, *path):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, *path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def _install_service_doubles():
+    _load("moto_ec2_double", "moto_ec2", "double.py").install()
+    # the IAM patches run at import; its __main__ block (the server) does not
+    runpy.run_path(os.path.join(HERE, "moto_ext", "moto_server"), run_name="moto_ext_patches")
+    _load("moto_sagemaker", "moto_sagemaker.py")      # patches at import
+    _load("moto_s3kmsct_patches", "moto_s3kmsct", "patches.py").apply()
 
 
 # ---- KMS authorization, as AWS does it ------------------------------------------------
