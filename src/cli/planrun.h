@@ -46,6 +46,8 @@ typedef struct cli_planrun {
 	cairn_aws *aws;           /* the client */
 	const char *account;      /* the account id (borrowed from aws) */
 	cairn_stack *stack;       /* the loaded template */
+	char **azs;               /* the region's availability zones, when Fn::GetAZs needs them */
+	size_t nazs;
 	char *state_path;         /* the state file */
 	cairn_lock *lock;         /* held from open to dispose */
 	cairn_state *st;          /* the state */
