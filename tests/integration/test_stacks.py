@@ -253,6 +253,13 @@ class SeedStackCase(cairntest.CairnTestCase):
 
     # ---- checks shared by the stacks ---------------------------------------------------------
 
+    def denied(self, fn, **kw):
+        import botocore.exceptions
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            fn(**kw)
+        self.assertIn(cm.exception.response["Error"]["Code"],
+                      ("AccessDenied", "AccessDeniedException"), cm.exception.response)
+
     def assert_key(self, inv, lid, tpl):
         kms = self.boto("kms")
         key = inv[lid]
@@ -488,9 +495,11 @@ class TestModelRegistry(SeedStackCase):
         self.assertEqual([r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in rules], [730])
         # the registry rejects uploads encrypted otherwise than with its key
         policy = json.loads(s3.get_bucket_policy(Bucket=models)["Policy"])
-        other = [s for s in policy["Statement"] if s.get("Sid") == "DenyOtherKmsKeys"][0]
-        self.assertEqual(other["Condition"], {"StringNotEqualsIfExists": {
-            "s3:x-amz-server-side-encryption-aws-kms-key-id": inv["ModelKey"]["arn"]}})
+        other = [s for s in policy["Statement"] if s.get("Sid") == "DenyOtherEncryption"][0]
+        self.assertEqual(other["Condition"], {
+            "Null": {"s3:x-amz-server-side-encryption": "false"},
+            "StringNotEqualsIfExists": {
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": inv["ModelKey"]["arn"]}})
         # CloudTrail may write this trail's logs into the trail bucket, and use its key
         tpolicy = json.loads(s3.get_bucket_policy(Bucket=trail_bucket)["Policy"])
         write = [s for s in tpolicy["Statement"] if s.get("Sid") == "CloudTrailWrite"][0]
@@ -523,6 +532,24 @@ class TestModelRegistry(SeedStackCase):
             trust = role["AssumeRolePolicyDocument"]["Statement"][0]
             self.assertEqual(trust["Principal"], {"AWS": "arn:aws:iam::%s:root" % cairntest.ACCOUNT})
             self.assertEqual(trust["Condition"], {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+
+        # what the bucket policy does, request by request (over TLS, and not)
+        tls = self.boto_tls("s3")
+        tls.put_object(Bucket=models, Key="fraud/v1/model.tar.gz", Body=b"weights")
+        head = tls.head_object(Bucket=models, Key="fraud/v1/model.tar.gz")
+        self.assertEqual(head["ServerSideEncryption"], "aws:kms")
+        self.assertEqual(head["SSEKMSKeyId"], inv["ModelKey"]["arn"])
+        self.assertEqual(tls.get_object(Bucket=models, Key="fraud/v1/model.tar.gz")["Body"].read(),
+                         b"weights")
+        self.denied(s3.get_object, Bucket=models, Key="fraud/v1/model.tar.gz")   # plain HTTP
+        self.denied(tls.put_object, Bucket=models, Key="x", Body=b"x", ServerSideEncryption="AES256")
+        other = self.boto("kms").create_key()["KeyMetadata"]
+        self.denied(tls.put_object, Bucket=models, Key="x", Body=b"x", ServerSideEncryption="aws:kms",
+                    SSEKMSKeyId=other["Arn"])
+        self.boto("kms").schedule_key_deletion(KeyId=other["KeyId"], PendingWindowInDays=7)
+        self.denied(tls.put_object, Bucket=models, Key="x", Body=b"x", ServerSideEncryption="aws:kms")
+        tls.put_object(Bucket=models, Key="fraud/v2/model.tar.gz", Body=b"v2",
+                       ServerSideEncryption="aws:kms", SSEKMSKeyId=inv["ModelKey"]["arn"])
 
         self.assert_no_changes(stack)
         self.destroy(stack)
