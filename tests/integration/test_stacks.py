@@ -31,7 +31,8 @@ MOTO_STACKS = [sys.executable, os.path.join(cairntest.ROOT, "tests", "lib", "mot
 TAGGED = {
     "AWS::S3::Bucket", "AWS::KMS::Key", "AWS::IAM::Role", "AWS::CloudTrail::Trail",
     "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::SecurityGroup",
-    "AWS::EC2::VPCEndpoint", "AWS::EC2::FlowLog", "AWS::SageMaker::ModelPackageGroup",
+    "AWS::EC2::VPCEndpoint", "AWS::EC2::FlowLog", "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress", "AWS::SageMaker::ModelPackageGroup",
     "AWS::SageMaker::ModelPackage", "AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig",
     "AWS::SageMaker::Endpoint", "AWS::SageMaker::NotebookInstance",
 }
@@ -186,13 +187,16 @@ class SeedStackCase(cairntest.CairnTestCase):
         ec2 = self.boto("ec2")
         kinds = {"vpc": "AWS::EC2::VPC", "subnet": "AWS::EC2::Subnet",
                  "route-table": "AWS::EC2::RouteTable", "security-group": "AWS::EC2::SecurityGroup",
-                 "vpc-endpoint": "AWS::EC2::VPCEndpoint", "vpc-flow-log": "AWS::EC2::FlowLog"}
+                 "vpc-endpoint": "AWS::EC2::VPCEndpoint", "vpc-flow-log": "AWS::EC2::FlowLog",
+                 "flow-logs": "AWS::EC2::FlowLog",   # what moto calls a flow log
+                 "security-group-rule": "AWS::EC2::SecurityGroupRule"}
         by_id = {}
-        for t in ec2.describe_tags(Filters=[{"Name": "key", "Values": ["cairn:stack", "cairn:logical-id"]}],
+        for t in ec2.describe_tags(Filters=[{"Name": "key", "Values": ["cairn:stack", "cairn:logical-id",
+                                                                "Environment", "Name"]}],
                                    MaxResults=1000)["Tags"]:
             by_id.setdefault((t["ResourceId"], t["ResourceType"]), []).append(t)
         for (rid, rtype), tags in by_id.items():
-            if rtype in kinds:
+            if rtype in kinds and self.ec2_exists(ec2, rtype, rid):
                 add(tags, kinds[rtype], rid)
         sm = self.boto("sagemaker")
         listings = [
@@ -214,15 +218,42 @@ class SeedStackCase(cairntest.CairnTestCase):
                 add(sm.list_tags(ResourceArn=it[arn])["Tags"], rtype, it[name], it[arn])
         return found
 
+    @staticmethod
+    def ec2_exists(ec2, rtype, rid):
+        """moto keeps the tags of deleted EC2 resources: ask for the resource."""
+        import botocore.exceptions
+        calls = {"vpc": lambda: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"],
+                 "subnet": lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"],
+                 "route-table": lambda: ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"],
+                 "security-group": lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"],
+                 "security-group-rule": lambda: ec2.describe_security_group_rules(
+                     SecurityGroupRuleIds=[rid])["SecurityGroupRules"],
+                 "vpc-endpoint": lambda: [e for e in ec2.describe_vpc_endpoints(
+                     VpcEndpointIds=[rid])["VpcEndpoints"] if e["State"].lower() != "deleted"],
+                 "flow-logs": lambda: ec2.describe_flow_logs(FlowLogIds=[rid])["FlowLogs"],
+                 "vpc-flow-log": lambda: ec2.describe_flow_logs(FlowLogIds=[rid])["FlowLogs"]}
+        try:
+            return bool(calls[rtype]())
+        except botocore.exceptions.ClientError as e:
+            if "NotFound" in e.response["Error"]["Code"]:
+                return False
+            raise
+
     def assert_inventory(self, stack, tpl):
         """Every tagged resource the template has, of the right type, and
         nothing else; returns the inventory."""
         inv = self.inventory(stack)
+        rules = ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress")
+        for lid, x in inv.items():
+            # EC2 has one kind, security-group-rule, for both directions
+            if x["type"] == "AWS::EC2::SecurityGroupRule" and tpl.resource(lid)["Type"] in rules:
+                x["type"] = tpl.resource(lid)["Type"]
         want = Counter(r["Type"] for r in tpl.doc["Resources"].values() if r["Type"] in TAGGED)
         self.assertEqual(Counter(x["type"] for x in inv.values()), want)
         for lid, x in inv.items():
             self.assertEqual(tpl.resource(lid)["Type"], x["type"], lid)
-            self.assertEqual(x["tags"].get("Environment"), "dev", lid)
+            if "Tags" in tpl.resource(lid).get("Properties", {}):
+                self.assertEqual(x["tags"].get("Environment"), "dev", lid)
         return inv
 
     def template(self, stack, inv, imports=None, params=None, name=None):
@@ -455,7 +486,13 @@ class SeedStackCase(cairntest.CairnTestCase):
                           if not a["AliasName"].startswith("alias/aws/")], [])
         ec2 = self.boto("ec2")
         self.assertEqual([v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]], [])
-        self.assertEqual(ec2.describe_vpc_endpoints()["VpcEndpoints"], [])
+        # EC2 lists a deleted endpoint for a while, in state "deleted"
+        self.assertEqual([e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+                          if e["State"].lower() != "deleted"], [])
+        self.assertEqual([s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]
+                          if not s.get("DefaultForAz")], [])
+        self.assertEqual([g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]
+                          if g["GroupName"] != "default"], [])
         self.assertEqual(ec2.describe_flow_logs()["FlowLogs"], [])
         sm = self.boto("sagemaker")
         self.assertEqual(sm.list_model_package_groups()["ModelPackageGroupSummaryList"], [])
@@ -550,6 +587,286 @@ class TestModelRegistry(SeedStackCase):
         self.denied(tls.put_object, Bucket=models, Key="x", Body=b"x", ServerSideEncryption="aws:kms")
         tls.put_object(Bucket=models, Key="fraud/v2/model.tar.gz", Body=b"v2",
                        ServerSideEncryption="aws:kms", SSEKMSKeyId=inv["ModelKey"]["arn"])
+
+        self.assert_no_changes(stack)
+        self.destroy(stack)
+        self.assert_nothing_left()
+
+
+
+class TestS3Ingestion(SeedStackCase):
+    """stacks/s3-ingestion.yaml (seed 004). The least-privilege role under
+    IAM enforcement: test_stacks_enforced.py."""
+
+    def test_s3_ingestion(self):
+        stack = "s3-ingestion"
+        self.lint_validate_check(stack, waived={("cis-3.8", "AccessLogBucket")})
+        self.apply(stack)
+        inv = self.assert_inventory(stack, stackcheck.Template(self.path(stack), stack))
+        tpl = self.template(stack, inv)
+
+        for key in ("IngestionKey", "TrailKey"):
+            self.assert_key(inv, key, tpl)
+        data = self.assert_bucket(inv, "IngestionBucket", tpl, kms_key="IngestionKey",
+                                  log_bucket="AccessLogBucket", log_prefix="access-logs/ingestion/")
+        self.assert_bucket(inv, "TrailBucket", tpl, kms_key="TrailKey",
+                           log_bucket="AccessLogBucket", log_prefix="access-logs/cloudtrail/")
+        self.assert_log_bucket(inv, "AccessLogBucket", tpl,
+                               {"IngestionBucket": "access-logs/ingestion/",
+                                "TrailBucket": "access-logs/cloudtrail/"})
+        self.assert_trail(inv, "Trail", "TrailBucket", "TrailKey",
+                          {"IngestionBucket": "All", "AccessLogBucket": "ReadOnly"})
+        s3 = self.boto("s3")
+        rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=data)["Rules"]}
+        self.assertEqual(rules["expire-raw-uploads"]["Expiration"]["Days"], 90)
+        self.assertEqual(rules["expire-raw-uploads"]["Filter"]["Prefix"], "incoming/")
+        self.assertEqual(rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"],
+                         30)
+
+        processing = self.assert_role(inv, "ProcessingRole", tpl)
+        self.assert_role(inv, "UploaderRole", tpl)
+        trust = processing["AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual(len(trust), 1, "only Lambda without ProcessorPrincipalArn")
+        self.assertEqual(trust[0]["Principal"], {"Service": "lambda.amazonaws.com"})
+        self.assertEqual(trust[0]["Condition"], {"StringEquals": {"aws:SourceAccount": cairntest.ACCOUNT}})
+        doc = self.boto("iam").get_role_policy(RoleName=processing["RoleName"],
+                                               PolicyName="process-ingested-data")["PolicyDocument"]
+        for st in doc["Statement"]:
+            for r in stackcheck._listed(st["Resource"]):
+                self.assertIn(r, (inv["IngestionBucket"]["arn"], inv["IngestionKey"]["arn"],
+                                  inv["IngestionBucket"]["arn"] + "/incoming/*",
+                                  inv["IngestionBucket"]["arn"] + "/processed/*",
+                                  inv["IngestionBucket"]["arn"] + "/quarantine/*"))
+
+        # uploads over TLS land encrypted with the stack's key; versions are never deleted
+        tls = self.boto_tls("s3")
+        tls.put_object(Bucket=data, Key="incoming/readings.json", Body=b'[{"device_id": "d1"}]')
+        head = tls.head_object(Bucket=data, Key="incoming/readings.json")
+        self.assertEqual(head["SSEKMSKeyId"], inv["IngestionKey"]["arn"])
+        self.denied(s3.put_object, Bucket=data, Key="incoming/plain.json", Body=b"{}")
+        self.denied(tls.delete_object, Bucket=data, Key="incoming/readings.json",
+                    VersionId=head["VersionId"])
+
+        # another processor: an in-place update of the trust policy
+        user = self.boto("iam").create_user(UserName="batch-processor")["User"]["Arn"]
+        param = "ProcessorPrincipalArn=" + user
+        r = self.apply(stack, param)
+        self.assertIn("Resources: 0 added, 1 changed, 0 replaced, 0 destroyed", r.stdout)
+        trust = self.boto("iam").get_role(RoleName=processing["RoleName"])["Role"][
+            "AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual(sorted(json.dumps(t["Principal"], sort_keys=True) for t in trust),
+                         sorted([json.dumps({"AWS": user}), json.dumps({"Service": "lambda.amazonaws.com"})]))
+        self.assert_no_changes(stack, param)
+        self.destroy(stack, param)
+        self.boto("iam").delete_user(UserName="batch-processor")
+        self.assert_nothing_left()
+
+
+class TestModelApproval(SeedStackCase):
+    """stacks/model-approval.yaml (seed 002)."""
+
+    def test_model_approval(self):
+        stack = "model-approval"
+        self.lint_validate_check(stack)
+        self.apply(stack)
+        inv = self.assert_inventory(stack, stackcheck.Template(self.path(stack), stack))
+        tpl = self.template(stack, inv)
+        self.assert_key(inv, "ArtifactKey", tpl)
+        artifacts = self.assert_bucket(inv, "ArtifactBucket", tpl, kms_key="ArtifactKey",
+                                       log_bucket="AccessLogBucket", log_prefix="access-logs/artifacts/")
+        self.assert_log_bucket(inv, "AccessLogBucket", tpl, {"ArtifactBucket": "access-logs/artifacts/"})
+        for role in ("ApproverRole", "DeployerRole", "InferenceRole"):
+            self.assert_role(inv, role, tpl)
+
+        sm = self.boto("sagemaker")
+        group = sm.describe_model_package_group(ModelPackageGroupName="model-approval-churn")
+        self.assertEqual(group["ModelPackageGroupArn"], inv["Registry"]["arn"])
+        self.assertEqual(group["ModelPackageGroupStatus"], "Completed")
+        versions = sm.list_model_packages(ModelPackageGroupName="model-approval-churn",
+                                          SortBy="CreationTime", SortOrder="Ascending")["ModelPackageSummaryList"]
+        self.assertEqual([v["ModelPackageArn"] for v in versions],
+                         [inv["ApprovedVersion"]["arn"], inv["CandidateVersion"]["arn"]])
+        approved = sm.describe_model_package(ModelPackageName=inv["ApprovedVersion"]["arn"])
+        self.assertEqual(approved["ModelApprovalStatus"], "Approved")
+        self.assertEqual(approved["ApprovalDescription"], tpl.params["ApprovalDescription"])
+        self.assertEqual(approved["ModelPackageVersion"], 1)
+        candidate = sm.describe_model_package(ModelPackageName=inv["CandidateVersion"]["arn"])
+        self.assertEqual(candidate["ModelApprovalStatus"], "PendingManualApproval")
+        self.assertEqual(candidate["ModelPackageVersion"], 2)
+        for pkg, key in ((approved, "models/churn/v1/model.tar.gz"),
+                         (candidate, "models/churn/v2/model.tar.gz")):
+            c = pkg["InferenceSpecification"]["Containers"][0]
+            self.assertEqual(c["ModelDataUrl"], "s3://%s/%s" % (artifacts, key))
+            self.assertEqual(c["Image"], tpl.params["InferenceImageUri"])
+
+        # the approval tag is the approver's alone, and the inference role
+        # reads only approved artifacts
+        tls = self.boto_tls("s3")
+        tls.put_object(Bucket=artifacts, Key="models/churn/v1/model.tar.gz", Body=b"v1")
+        self.denied(tls.put_object_tagging, Bucket=artifacts, Key="models/churn/v1/model.tar.gz",
+                    Tagging={"TagSet": [{"Key": "approval", "Value": "Approved"}]})
+        self.denied(tls.put_object, Bucket=artifacts, Key="models/churn/v3/model.tar.gz", Body=b"v3",
+                    Tagging="approval=Approved")
+        policy = json.loads(tls.get_bucket_policy(Bucket=artifacts)["Policy"])
+        only = [st for st in policy["Statement"] if st.get("Sid") == "OnlyTheApproverTags"][0]
+        self.assertEqual(only["Condition"], {"ArnNotEquals": {"aws:PrincipalArn": inv["ApproverRole"]["arn"]}})
+        serve = self.boto("iam").get_role_policy(RoleName=inv["InferenceRole"]["id"],
+                                                 PolicyName="serve-approved-models")["PolicyDocument"]
+        read = [st for st in serve["Statement"] if st["Sid"] == "ReadApprovedArtifactsOnly"][0]
+        self.assertEqual(read["Condition"], {"StringEquals": {"s3:ExistingObjectTag/approval": "Approved"}})
+        deploy = self.boto("iam").get_role_policy(RoleName=inv["DeployerRole"]["id"],
+                                                  PolicyName="deploy-approved-models")["PolicyDocument"]
+        passrole = [st for st in deploy["Statement"] if st["Sid"] == "PassOnlyTheInferenceRole"][0]
+        self.assertEqual(passrole["Resource"], inv["InferenceRole"]["arn"])
+
+        self.assert_no_changes(stack)
+        self.destroy(stack)
+        self.assert_nothing_left()
+
+
+class TestSageMakerSecureMlops(SeedStackCase):
+    """stacks/sagemaker-secure-mlops-network.yaml and
+    stacks/sagemaker-secure-mlops.yaml (seed 001), joined by
+    Fn::ImportValue."""
+
+    def test_sagemaker_secure_mlops(self):
+        net, main = "sagemaker-secure-mlops-network", "sagemaker-secure-mlops"
+        self.lint_validate_check(net)
+        # before the network exists its exports are unknown to check (not an error)
+        self.lint_validate_check(main)
+        self.apply(net)
+        ninv = self.assert_inventory(net, stackcheck.Template(self.path(net), net))
+        ntpl = self.template(net, ninv)
+        self.assert_private_network(ninv, ntpl, "Vpc", ["PrivateSubnetA", "PrivateSubnetB"],
+                                    "10.40.0.0/16", "EndpointSecurityGroup", "WorkloadSecurityGroup",
+                                    "FlowLogBucket")
+        self.assert_bucket(ninv, "FlowLogBucket", ntpl)
+        self.lint_validate_check(main)      # now with the exports' values
+
+        self.apply(main)
+        inv = self.assert_inventory(main, stackcheck.Template(self.path(main), main))
+        imports = {net + "-PrivateSubnetA": ninv["PrivateSubnetA"]["id"],
+                   net + "-PrivateSubnetB": ninv["PrivateSubnetB"]["id"],
+                   net + "-WorkloadSecurityGroup": ninv["WorkloadSecurityGroup"]["id"],
+                   net + "-VpcId": ninv["Vpc"]["id"]}
+        tpl = self.template(main, inv, imports=imports)
+        for key in ("DataKey", "ModelKey", "VolumeKey"):
+            self.assert_key(inv, key, tpl)
+        data = self.assert_bucket(inv, "DataBucket", tpl, kms_key="DataKey",
+                                  log_bucket="AccessLogBucket", log_prefix="access-logs/data/")
+        models = self.assert_bucket(inv, "ModelBucket", tpl, kms_key="ModelKey",
+                                    log_bucket="AccessLogBucket", log_prefix="access-logs/models/")
+        self.assert_log_bucket(inv, "AccessLogBucket", tpl, {"DataBucket": "access-logs/data/",
+                                                             "ModelBucket": "access-logs/models/"})
+        execution = self.assert_role(inv, "ExecutionRole", tpl)
+        notebook_role = self.assert_role(inv, "NotebookRole", tpl)
+        doc = self.boto("iam").get_role_policy(RoleName=notebook_role["RoleName"],
+                                               PolicyName="notebook")["PolicyDocument"]
+        jobs = [st for st in doc["Statement"] if st["Sid"] == "StartJobsInTheVpc"][0]
+        self.assertEqual(sorted(jobs["Condition"]["ForAllValues:StringEquals"]["sagemaker:VpcSubnets"]),
+                         sorted([ninv["PrivateSubnetA"]["id"], ninv["PrivateSubnetB"]["id"]]))
+        self.assertEqual(jobs["Condition"]["StringEquals"]["sagemaker:VolumeKmsKey"], inv["VolumeKey"]["arn"])
+
+        sm = self.boto("sagemaker")
+        released = sm.describe_model_package(ModelPackageName=inv["ReleasedVersion"]["arn"])
+        self.assertEqual(released["ModelApprovalStatus"], "Approved")
+        self.assertTrue(released["ApprovalDescription"])
+        self.assertEqual(released["InferenceSpecification"]["Containers"][0]["ModelDataUrl"],
+                         "s3://%s/artifacts/fraud/v1/model.tar.gz" % models)
+        subnets = sorted([ninv["PrivateSubnetA"]["id"], ninv["PrivateSubnetB"]["id"]])
+        model = sm.describe_model(ModelName=inv["Model"]["id"])
+        self.assertTrue(model["EnableNetworkIsolation"])
+        self.assertEqual(sorted(model["VpcConfig"]["Subnets"]), subnets)
+        self.assertEqual(model["VpcConfig"]["SecurityGroupIds"], [ninv["WorkloadSecurityGroup"]["id"]])
+        self.assertEqual(model["ExecutionRoleArn"], execution["Arn"])
+        self.assertEqual(model["PrimaryContainer"]["ModelPackageName"], inv["ReleasedVersion"]["arn"])
+        config = sm.describe_endpoint_config(EndpointConfigName=inv["EndpointConfig"]["id"])
+        self.assertEqual(config["KmsKeyId"], inv["VolumeKey"]["arn"])
+        capture = config["DataCaptureConfig"]
+        self.assertTrue(capture["EnableCapture"])
+        self.assertEqual(capture["InitialSamplingPercentage"], 20)
+        self.assertEqual(capture["DestinationS3Uri"], "s3://%s/data-capture" % data)
+        self.assertEqual(capture["KmsKeyId"], inv["DataKey"]["arn"])
+        self.assertEqual(sorted(o["CaptureMode"] for o in capture["CaptureOptions"]), ["Input", "Output"])
+        variant = config["ProductionVariants"][0]
+        self.assertEqual((variant["ModelName"], variant["InstanceType"], variant["InitialInstanceCount"]),
+                         (inv["Model"]["id"], "ml.m5.large", 2))
+        endpoint = sm.describe_endpoint(EndpointName=inv["Endpoint"]["id"])
+        self.assertEqual(endpoint["EndpointStatus"], "InService")
+        self.assertEqual(endpoint["EndpointConfigName"], inv["EndpointConfig"]["id"])
+        nb = sm.describe_notebook_instance(NotebookInstanceName=inv["Notebook"]["id"])
+        self.assertEqual(nb["NotebookInstanceStatus"], "InService")
+        self.assertEqual(nb["DirectInternetAccess"], "Disabled")
+        self.assertEqual(nb["RootAccess"], "Disabled")
+        self.assertEqual(nb["SubnetId"], ninv["PrivateSubnetA"]["id"])
+        self.assertEqual(nb["SecurityGroups"], [ninv["WorkloadSecurityGroup"]["id"]])
+        self.assertEqual(nb["KmsKeyId"], inv["VolumeKey"]["arn"])
+        self.assertEqual(nb["RoleArn"], notebook_role["Arn"])
+        self.assertEqual(nb["InstanceMetadataServiceConfiguration"]["MinimumInstanceMetadataServiceVersion"], "2")
+        self.assertEqual(nb["PlatformIdentifier"], "notebook-al2023-v1")
+
+        self.assert_no_changes(net)
+        self.assert_no_changes(main)
+        self.destroy(main)
+        self.destroy(net)
+        self.assert_nothing_left()
+
+
+class TestLlmFinetune(SeedStackCase):
+    """stacks/llm-finetune.yaml (seed 003)."""
+
+    def test_llm_finetune(self):
+        stack = "llm-finetune"
+        self.lint_validate_check(stack, waived={("sm-endpoint-config-kms", "EndpointConfig")})
+        self.apply(stack)
+        inv = self.assert_inventory(stack, stackcheck.Template(self.path(stack), stack))
+        tpl = self.template(stack, inv)
+        self.assert_private_network(inv, tpl, "Vpc", ["PrivateSubnetA", "PrivateSubnetB"],
+                                    "10.50.0.0/16", "EndpointSecurityGroup", "TrainingSecurityGroup",
+                                    "LogBucket", "/flow-logs/")
+        for key in ("DataKey", "ArtifactKey", "VolumeKey"):
+            self.assert_key(inv, key, tpl)
+        datasets = self.assert_bucket(inv, "DatasetBucket", tpl, kms_key="DataKey",
+                                      log_bucket="LogBucket", log_prefix="access-logs/datasets/")
+        artifacts = self.assert_bucket(inv, "ArtifactBucket", tpl, kms_key="ArtifactKey",
+                                       log_bucket="LogBucket", log_prefix="access-logs/artifacts/")
+        self.assert_log_bucket(inv, "LogBucket", tpl, {"DatasetBucket": "access-logs/datasets/",
+                                                       "ArtifactBucket": "access-logs/artifacts/"})
+        rules = {r["ID"]: r for r in self.boto("s3").get_bucket_lifecycle_configuration(
+            Bucket=artifacts)["Rules"]}
+        self.assertEqual((rules["expire-checkpoints"]["Filter"]["Prefix"],
+                          rules["expire-checkpoints"]["Expiration"]["Days"]), ("checkpoints/", 30))
+        training = self.assert_role(inv, "TrainingRole", tpl)
+        inference = self.assert_role(inv, "InferenceRole", tpl)
+        operator = self.assert_role(inv, "FineTuningOperatorRole", tpl)
+        doc = self.boto("iam").get_role_policy(RoleName=operator["RoleName"],
+                                               PolicyName="operate-fine-tuning")["PolicyDocument"]
+        start = [st for st in doc["Statement"] if st["Sid"] == "StartIsolatedTrainingJobs"][0]
+        self.assertEqual(start["Condition"]["Bool"], {"sagemaker:NetworkIsolation": "true",
+                                                      "sagemaker:InterContainerTrafficEncryption": "true"})
+        passrole = [st for st in doc["Statement"] if st["Sid"] == "PassOnlyTheTrainingRole"][0]
+        self.assertEqual(passrole["Resource"], training["Arn"])
+
+        sm = self.boto("sagemaker")
+        version = sm.describe_model_package(ModelPackageName=inv["FineTunedVersion"]["arn"])
+        self.assertEqual(version["ModelApprovalStatus"], "Approved")
+        self.assertEqual(version["InferenceSpecification"]["Containers"][0]["ModelDataUrl"],
+                         "s3://%s/artifacts/assistant/v1/model.tar.gz" % artifacts)
+        model = sm.describe_model(ModelName=inv["Model"]["id"])
+        self.assertTrue(model["EnableNetworkIsolation"])
+        self.assertEqual(sorted(model["VpcConfig"]["Subnets"]),
+                         sorted([inv["PrivateSubnetA"]["id"], inv["PrivateSubnetB"]["id"]]))
+        self.assertEqual(model["ExecutionRoleArn"], inference["Arn"])
+        config = sm.describe_endpoint_config(EndpointConfigName=inv["EndpointConfig"]["id"])
+        self.assertNotIn("KmsKeyId", config, "the waived control: g5 instance storage")
+        self.assertEqual(config["ProductionVariants"][0]["InstanceType"], "ml.g5.2xlarge")
+        capture = config["DataCaptureConfig"]
+        self.assertTrue(capture["EnableCapture"])
+        self.assertEqual(capture["InitialSamplingPercentage"], 10)
+        self.assertEqual(capture["DestinationS3Uri"], "s3://%s/data-capture" % datasets)
+        self.assertEqual(capture["KmsKeyId"], inv["DataKey"]["arn"])
+        self.assertEqual(sm.describe_endpoint(EndpointName=inv["Endpoint"]["id"])["EndpointStatus"],
+                         "InService")
 
         self.assert_no_changes(stack)
         self.destroy(stack)
