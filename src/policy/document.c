@@ -806,6 +806,8 @@ static void open_lazy(lua_State *L)
 		lua_setfield(L, -2, "__cairn_force");
 		lua_pushliteral(L, "properties");
 		lua_setfield(L, -2, "__name");
+		lua_pushliteral(L, "properties");
+		lua_setfield(L, -2, "__metatable");
 	}
 	lua_pop(L, 1);
 	lua_newtable(L);
