@@ -108,14 +108,18 @@ static void warn(ck *c, int line, int col, const char *fmt, ...)
 static size_t path_push_key(ck *c, const char *key)
 {
 	size_t mark = c->path.len;
-	cairn_buf_printf(&c->path, "%s%s", c->path.len ? "." : "", key);
+	if (c->path.len)
+		cairn_buf_putc(&c->path, '.');
+	cairn_buf_puts(&c->path, key);
 	return mark;
 }
 
 static size_t path_push_index(ck *c, size_t i)
 {
 	size_t mark = c->path.len;
-	cairn_buf_printf(&c->path, "[%zu]", i);
+	char num[32];
+	int n = snprintf(num, sizeof(num), "[%zu]", i);
+	cairn_buf_put(&c->path, num, (size_t)n);
 	return mark;
 }
 
@@ -129,7 +133,7 @@ static void path_pop(ck *c, size_t mark)
 /* The position of member key of obj (its key), defaulting to (line, col). */
 static void member_pos(ck *c, const json_t *obj, const char *key, int *line, int *col)
 {
-	tpl_mark_member(c->t, obj, key, line, col, NULL, NULL);
+	tpl_mark_member(c->t, obj, key, line, col);
 }
 
 static void item_pos(ck *c, const json_t *arr, size_t i, int *line, int *col)
@@ -908,8 +912,10 @@ static vkind check_cond(ck *c, const json_t *v, int line, int col)
 		     : NULL;
 	if (!fn || (strcmp(fn, "Fn::Equals") && strcmp(fn, "Fn::Not") && strcmp(fn, "Fn::And") &&
 		    strcmp(fn, "Fn::Or") && strcmp(fn, "Condition"))) {
-		err(c, line, col, "a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or "
-				  "Condition, not %s", fn ? fn : kind_name(v));
+		if (fn)
+			member_pos(c, v, fn, &l, &cc);
+		err(c, l, cc, "a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or "
+			      "Condition, not %s", fn ? fn : kind_name(v));
 		return VK_BAD;
 	}
 	member_pos(c, v, fn, &l, &cc);
@@ -996,19 +1002,20 @@ static void check_scalar(ck *c, const json_t *v, const json_t *schema, int line,
 	} else if (en) {
 		size_t i;
 		int ok = 0;
-		cairn_buf list = CAIRN_BUF_INIT;
-		for (i = 0; i < json_array_size(en); i++) {
-			const char *e = json_string_value(json_array_get(en, i));
-			if (strcmp(e, s) == 0)
+		for (i = 0; i < json_array_size(en) && !ok; i++)
+			if (strcmp(json_string_value(json_array_get(en, i)), s) == 0)
 				ok = 1;
-			cairn_buf_printf(&list, "%s%s", i ? ", " : "", e);
-		}
-		if (!ok)
+		if (!ok) {
+			cairn_buf list = CAIRN_BUF_INIT;
+			for (i = 0; i < json_array_size(en); i++)
+				cairn_buf_printf(&list, "%s%s", i ? ", " : "",
+						 json_string_value(json_array_get(en, i)));
 			err(c, line, col, "'%s' is not one of %s%s", s, cairn_buf_cstr(&list),
 			    json_is_boolean(v) ? " (YAML reads an unquoted yes, no, on, off, true or "
 						 "false as a boolean: quote the value)"
 					       : "");
-		cairn_buf_dispose(&list);
+			cairn_buf_dispose(&list);
+		}
 	}
 	free(s);
 }
@@ -1362,11 +1369,7 @@ static void check_conditions(ck *c)
 		free(c->prefix);
 		c->prefix = cairn_xasprintf("condition %s: ", name);
 		c->cur_cond = name;
-		{
-			int vl = line, vc = col;
-			tpl_mark_member(c->t, c->conditions, name, NULL, NULL, &vl, &vc);
-			check_cond(c, v, vl, vc);
-		}
+		check_cond(c, v, line, col);
 	}
 	free(c->prefix);
 	c->prefix = NULL;
@@ -1880,6 +1883,35 @@ void tpl_check(cairn_stack *st, cairn_diags *diags)
 		if (r->condition) {
 			int cv = tpl_condition_value(st, r->condition);
 			r->enabled = cv == TPL_TRUE ? 1 : cv == TPL_FALSE ? 0 : -1;
+		}
+	}
+	/* DependsOn a resource that is not created: CloudFormation refuses it
+	 * (a Ref or Fn::GetAtt to one is found when values are evaluated) */
+	for (i = 0; i < st->nres; i++) {
+		const cairn_resource *r = &st->res[i];
+		const json_t *dep = json_object_get(json_object_get(c.resources, r->logical_id),
+						    "DependsOn");
+		size_t j, nd = json_is_array(dep) ? json_array_size(dep) : 1;
+		if (!dep || r->enabled == 0)
+			continue;
+		for (j = 0; j < nd; j++) {
+			const json_t *d = json_is_array(dep) ? json_array_get(dep, j) : dep;
+			const cairn_resource *t = json_is_string(d)
+							  ? tpl_stack_resource(st, json_string_value(d))
+							  : NULL;
+			int line = r->line, col = r->col;
+			if (!t || t->enabled != 0)
+				continue;
+			if (json_is_array(dep))
+				item_pos(&c, dep, j, &line, &col);
+			else
+				member_pos(&c, json_object_get(c.resources, r->logical_id), "DependsOn",
+					   &line, &col);
+			cairn_diags_add(diags, CAIRN_DIAG_ERROR, st->file, line, col,
+					"%s (%s): DependsOn: '%s' is not created: its Condition %s is "
+					"false; give %s the same Condition, or remove the dependency",
+					r->logical_id, r->type, t->logical_id, t->condition,
+					r->logical_id);
 		}
 	}
 	if (c.uses_import)

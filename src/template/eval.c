@@ -2,9 +2,10 @@
  * eval.c: intrinsic functions evaluated, with unknown values.
  *
  * The evaluator walks a value of the template and builds a new one:
- * plain values are copied (shared, as jansson references), intrinsics are
- * replaced by what they give, AWS::NoValue removes the member or item
- * that holds it. What cannot be known yet (a new resource's Ref or
+ * intrinsics are replaced by what they give, AWS::NoValue removes the
+ * member or item that holds it, and everything else is shared with the
+ * template (a jansson reference; a mapping or list is copied only when
+ * something inside it changes). Callers must not modify what they get. What cannot be known yet (a new resource's Ref or
  * attributes when the eval env does not know them, AWS::AccountId or
  * AWS::Region when the stack has none, Fn::GetAZs without a zone list)
  * becomes an unknown marker {"Cairn::Unknown": expr}, where expr is the
@@ -119,7 +120,7 @@ static void loc_pos(const ev *e, const locf *l, int *line, int *col)
 		if (!l->parent)
 			continue;
 		if (l->key) {
-			if (tpl_mark_member(e->st->tpl, l->parent, l->key, line, col, NULL, NULL) == 0)
+			if (tpl_mark_member(e->st->tpl, l->parent, l->key, line, col) == 0)
 				return;
 		} else if (tpl_mark_item(e->st->tpl, l->parent, l->index, line, col) == 0) {
 			return;
@@ -1072,38 +1073,72 @@ static int ev_value(ev *e, const json_t *v, const locf *l, json_t **out)
 			}
 		}
 		{
-			json_t *o = json_object();
+			/* Copy-on-write: a mapping whose members all evaluate to
+			 * themselves is shared, not copied. */
+			size_t n = json_object_size(v), i = 0, changed = 0;
+			json_t **res = n <= 16 ? NULL : cairn_xmalloc(n * sizeof(json_t *));
+			json_t *small[16];
+			json_t **r = res ? res : small;
+			int rc = 0;
 			json_object_foreach((json_t *)v, k, x) {
 				locf ml = {v, k, 0, l};
-				json_t *r = NULL;
-				int rc = ev_value(e, x, &ml, &r);
-				if (rc < 0) {
-					json_decref(o);
-					return rc;
-				}
-				if (rc == EV_VALUE)
-					json_object_set_new(o, k, r);
+				rc = ev_value(e, x, &ml, &r[i]);
+				if (rc < 0)
+					break;
+				if (rc == EV_NOVALUE)
+					r[i] = NULL;
+				if (r[i] != x)
+					changed++;
+				i++;
 			}
-			*out = o;
-			return 0;
+			if (rc >= 0 && changed) {
+				json_t *o = json_object();
+				i = 0;
+				json_object_foreach((json_t *)v, k, x) {
+					if (r[i])
+						json_object_set_new(o, k, r[i]);
+					r[i++] = NULL;
+				}
+				*out = o;
+			} else if (rc >= 0) {
+				*out = json_incref((json_t *)v);
+			}
+			n = i;
+			for (i = 0; i < n; i++)
+				json_decref(r[i]);
+			free(res);
+			return rc < 0 ? rc : 0;
 		}
 	}
 	if (json_is_array(v)) {
-		json_t *a = json_array();
-		size_t i;
-		for (i = 0; i < json_array_size(v); i++) {
+		size_t n = json_array_size(v), i, changed = 0;
+		json_t **r = cairn_xcalloc(n + 1, sizeof(json_t *));
+		int rc = 0;
+		for (i = 0; i < n; i++) {
 			locf il = {v, NULL, i, l};
-			json_t *r = NULL;
-			int rc = ev_value(e, json_array_get(v, i), &il, &r);
-			if (rc < 0) {
-				json_decref(a);
-				return rc;
-			}
-			if (rc == EV_VALUE)
-				json_array_append_new(a, r);
+			rc = ev_value(e, json_array_get(v, i), &il, &r[i]);
+			if (rc < 0)
+				break;
+			if (rc == EV_NOVALUE)
+				r[i] = NULL;
+			if (r[i] != json_array_get(v, i))
+				changed++;
 		}
-		*out = a;
-		return 0;
+		if (rc >= 0 && changed) {
+			json_t *a = json_array();
+			for (i = 0; i < n; i++) {
+				if (r[i])
+					json_array_append_new(a, r[i]);
+				r[i] = NULL;
+			}
+			*out = a;
+		} else if (rc >= 0) {
+			*out = json_incref((json_t *)v);
+		}
+		for (i = 0; i < n; i++)
+			json_decref(r[i]);
+		free(r);
+		return rc < 0 ? rc : 0;
 	}
 	*out = json_incref((json_t *)v);
 	return 0;

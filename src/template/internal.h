@@ -18,11 +18,10 @@
 
 /* ---- template.c: marks ------------------------------------------------ */
 
-/* The position of the member key of obj (for an object) and of its value.
- * Returns 0 when known, CAIRN_ENOTFOUND otherwise (positions left as
- * they were). Any of the out pointers may be NULL. */
-int tpl_mark_member(const cairn_template *t, const json_t *obj, const char *key, int *kline,
-		    int *kcol, int *vline, int *vcol);
+/* The position of the key of member key of obj. Returns 0 when known,
+ * CAIRN_ENOTFOUND otherwise (positions left as they were). */
+int tpl_mark_member(const cairn_template *t, const json_t *obj, const char *key, int *line,
+		    int *col);
 /* The position of item i of arr. */
 int tpl_mark_item(const cairn_template *t, const json_t *arr, size_t i, int *line, int *col);
 /* The position of the document's root node. */
@@ -87,16 +86,11 @@ struct cairn_stack {
 	size_t nres;
 	size_t *tpl_order;         /* tpl_order[i]: index in res of the i-th resource as written */
 	json_t *res_index;         /* logical id -> integer index into res */
-	char **strings;            /* strings the resources point to (owned) */
-	size_t nstrings, capstrings;
 
 	json_t *exports;           /* export name -> value, from state_dir; NULL until read */
 	json_t *export_from;       /* export name -> the stack that exports it */
 	json_t *empty;             /* an empty object, for resources without Properties */
 };
-
-/* Keeps s (a new allocation) until the stack is freed; returns it. */
-char *tpl_stack_keep(cairn_stack *st, char *s);
 
 /* Finds the parameter or resource named; NULL when there is none. */
 const tpl_param *tpl_stack_param(const cairn_stack *st, const char *name);

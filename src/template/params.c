@@ -275,7 +275,7 @@ static int num_constraint(pctx *c, const json_t *def, const char *name, const tp
 	if (!v)
 		return 0;
 	if (to_number(v, out) < 0) {
-		tpl_mark_member(c->st->tpl, def, name, &line, &col, NULL, NULL);
+		tpl_mark_member(c->st->tpl, def, name, &line, &col);
 		perr(c, line, col, "parameter '%s': %s must be a number", p->name, name);
 		return -1;
 	}
@@ -299,7 +299,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 	json_object_foreach((json_t *)def, key, x) {
 		if (!in_list(key, param_keys)) {
 			int l = p->line, cc = p->col;
-			tpl_mark_member(st->tpl, def, key, &l, &cc, NULL, NULL);
+			tpl_mark_member(st->tpl, def, key, &l, &cc);
 			perr(c, l, cc, "parameter '%s': unknown key '%s' (Type, Default, Description, "
 				       "AllowedValues, AllowedPattern, ConstraintDescription, MinLength, "
 				       "MaxLength, MinValue, MaxValue, NoEcho)", p->name, key);
@@ -312,7 +312,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 	}
 	if (!json_is_string(type) || (kind = param_kind(json_string_value(type))) < 0) {
 		const char *ts = json_is_string(type) ? json_string_value(type) : "";
-		tpl_mark_member(st->tpl, def, "Type", &line, &col, NULL, NULL);
+		tpl_mark_member(st->tpl, def, "Type", &line, &col);
 		if (strncmp(ts, "AWS::SSM::Parameter::", 21) == 0)
 			perr(c, line, col, "parameter '%s': type %s is not supported: cairn does not "
 					   "read SSM parameters; use Type String and pass the value "
@@ -329,7 +329,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 		if (ne) {
 			char *s = tpl_scalar_string(ne);
 			if (!s || (strcasecmp(s, "true") != 0 && strcasecmp(s, "false") != 0)) {
-				tpl_mark_member(st->tpl, def, "NoEcho", &line, &col, NULL, NULL);
+				tpl_mark_member(st->tpl, def, "NoEcho", &line, &col);
 				perr(c, line, col, "parameter '%s': NoEcho must be true or false",
 				     p->name);
 				bad = 1;
@@ -342,7 +342,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 	{
 		const json_t *d = json_object_get(def, "Description");
 		if (d && !json_is_string(d)) {
-			tpl_mark_member(st->tpl, def, "Description", &line, &col, NULL, NULL);
+			tpl_mark_member(st->tpl, def, "Description", &line, &col);
 			perr(c, line, col, "parameter '%s': Description must be a string", p->name);
 			bad = 1;
 		}
@@ -357,7 +357,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 				ok = 0;
 		}
 		if (!ok) {
-			tpl_mark_member(st->tpl, def, "AllowedValues", &line, &col, NULL, NULL);
+			tpl_mark_member(st->tpl, def, "AllowedValues", &line, &col);
 			perr(c, line, col, "parameter '%s': AllowedValues must be a non-empty list of "
 					   "values", p->name);
 			k.allowed = NULL;
@@ -368,7 +368,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 		const json_t *pat = json_object_get(def, "AllowedPattern");
 		if (pat) {
 			int l = p->line, cc = p->col;
-			tpl_mark_member(st->tpl, def, "AllowedPattern", &l, &cc, NULL, NULL);
+			tpl_mark_member(st->tpl, def, "AllowedPattern", &l, &cc);
 			if (!json_is_string(pat)) {
 				perr(c, l, cc, "parameter '%s': AllowedPattern must be a string",
 				     p->name);
@@ -407,7 +407,7 @@ static void bind_one(pctx *c, tpl_param *p, const json_t *def, const json_t *giv
 		col = p->col;
 	} else if ((value = json_object_get(def, "Default")) != NULL) {
 		from = "its Default";
-		tpl_mark_member(st->tpl, def, "Default", &line, &col, NULL, NULL);
+		tpl_mark_member(st->tpl, def, "Default", &line, &col);
 	} else {
 		perr(c, p->line, p->col, "parameter '%s' has no value: pass --param %s=VALUE (or "
 					 "--params FILE), or give it a Default", p->name, p->name);
@@ -534,7 +534,7 @@ void tpl_params_bind(cairn_stack *st, const cairn_stack_options *opts, cairn_dia
 	st->param_values = json_object();
 	if (sec && !json_is_object(sec)) {
 		int line = 1, col = 1;
-		tpl_mark_member(st->tpl, root, "Parameters", &line, &col, NULL, NULL);
+		tpl_mark_member(st->tpl, root, "Parameters", &line, &col);
 		perr(&c, line, col, "Parameters must be a mapping of parameter names to definitions");
 		sec = NULL;
 	}
@@ -545,7 +545,7 @@ void tpl_params_bind(cairn_stack *st, const cairn_stack_options *opts, cairn_dia
 			const json_t *given = opts->params ? json_object_get(opts->params, name) : NULL;
 			p->name = name; /* jansson's copy, alive as long as the template */
 			p->line = p->col = 1;
-			tpl_mark_member(st->tpl, sec, name, &p->line, &p->col, NULL, NULL);
+			tpl_mark_member(st->tpl, sec, name, &p->line, &p->col);
 			if (!alnum_name(name))
 				perr(&c, p->line, p->col, "parameter name '%s' must be alphanumeric "
 							  "(A-Z, a-z, 0-9)", name);

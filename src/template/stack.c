@@ -17,26 +17,17 @@
  *      resource's properties and of the outputs (eval.c), which finds the
  *      errors only values show (Fn::Select out of range, a missing
  *      mapping key reached through a parameter, a bad Fn::Cidr).
- * The stack owns the template, the registry, the bound parameters and
- * every string a cairn_resource points to.
+ * The stack owns the template, the registry and the bound parameters;
+ * the strings a cairn_resource points to are the template's own.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cairn/common.h"
+#include "cairn/log.h"
 #include "cairn/stack.h"
 #include "internal.h"
-
-char *tpl_stack_keep(cairn_stack *st, char *s)
-{
-	if (st->nstrings == st->capstrings) {
-		st->capstrings = st->capstrings ? st->capstrings * 2 : 64;
-		st->strings = cairn_xrealloc(st->strings, st->capstrings * sizeof(char *));
-	}
-	st->strings[st->nstrings++] = s;
-	return s;
-}
 
 const tpl_param *tpl_stack_param(const cairn_stack *st, const char *name)
 {
@@ -165,6 +156,8 @@ int cairn_stack_load(cairn_stack **out, const char *path, const cairn_stack_opti
 	size_t before = diags->nerrors;
 	int rc;
 
+	double t0 = cairn_now(), t1, t2, t3, t4, t5;
+
 	*out = NULL;
 	if (!opts) {
 		memset(&none, 0, sizeof(none));
@@ -172,6 +165,7 @@ int cairn_stack_load(cairn_stack **out, const char *path, const cairn_stack_opti
 	}
 	st = cairn_xcalloc(1, sizeof(*st));
 	rc = cairn_template_load(&st->tpl, path, diags);
+	t1 = cairn_now();
 	if (rc < 0) {
 		cairn_stack_free(st);
 		return rc;
@@ -207,11 +201,18 @@ int cairn_stack_load(cairn_stack **out, const char *path, const cairn_stack_opti
 	}
 	st->empty = json_object();
 
+	t2 = cairn_now();
 	tpl_params_bind(st, opts, diags);
 	tpl_check(st, diags);
+	t3 = cairn_now();
 	tpl_graph_order(st, diags);
+	t4 = cairn_now();
 	if (diags->nerrors == before)
 		trial_eval(st, diags);
+	t5 = cairn_now();
+	cairn_log(CAIRN_LOG_DEBUG, "%s: %zu resources: read %.3f s, types %.3f s, check %.3f s, "
+				   "graph %.3f s, evaluate %.3f s", path, st->nres, t1 - t0, t2 - t1,
+		  t3 - t2, t4 - t3, t5 - t4);
 	cairn_diags_sort(diags);
 	if (diags->nerrors > before) {
 		size_t n = diags->nerrors - before;
@@ -233,9 +234,6 @@ void cairn_stack_free(cairn_stack *s)
 	free(s->res);
 	free(s->tpl_order);
 	json_decref(s->res_index);
-	for (i = 0; i < s->nstrings; i++)
-		free(s->strings[i]);
-	free(s->strings);
 	free(s->params);
 	json_decref(s->param_index);
 	json_decref(s->param_values);

@@ -46,13 +46,18 @@
 
 /* ---- marks ------------------------------------------------------------- */
 
+/* 24 bytes: a template of 10,000 resources has some 300,000 of them. */
 typedef struct mark {
 	const json_t *parent; /* the container holding the node; NULL for a free slot */
-	const char *key;      /* member name (jansson's copy), or NULL for an array item */
-	size_t index;         /* array index, for items */
-	int kline, kcol;      /* the member key's position (the item's, for items) */
-	int vline, vcol;      /* the value's position */
+	union {
+		const char *key;  /* member name (jansson's copy), for members */
+		size_t index;     /* array index, for items */
+	} u;
+	uint32_t line;        /* the member key's (or the item's) position; the top bit of line */
+	uint32_t col;         /* marks an item */
 } mark;
+
+#define MARK_ITEM 0x80000000u
 
 typedef struct marks {
 	mark *v;      /* open-addressing table, cap slots */
@@ -63,7 +68,9 @@ typedef struct marks {
 struct cairn_template {
 	char *path;          /* the path as given (or the name, for parsed text) */
 	json_t *root;        /* the document (owned) */
-	char sha256[65];     /* hex SHA-256 of the bytes */
+	char *text;          /* the bytes read (owned), for the SHA-256 asked later */
+	size_t len;          /* their length */
+	char sha256[65];     /* hex SHA-256 of the bytes, or "" until asked */
 	marks m;             /* positions of every node but the root */
 	int root_line;       /* the root node's position */
 	int root_col;
@@ -89,8 +96,18 @@ static int slot_is(const mark *m, const json_t *parent, const char *key, size_t 
 	if (m->parent != parent)
 		return 0;
 	if (key)
-		return m->key && strcmp(m->key, key) == 0;
-	return !m->key && m->index == index;
+		return !(m->line & MARK_ITEM) && strcmp(m->u.key, key) == 0;
+	return (m->line & MARK_ITEM) && m->u.index == index;
+}
+
+static const char *mark_key(const mark *m)
+{
+	return m->line & MARK_ITEM ? NULL : m->u.key;
+}
+
+static size_t mark_index(const mark *m)
+{
+	return m->line & MARK_ITEM ? m->u.index : 0;
 }
 
 static void marks_put(marks *ms, const mark *m);
@@ -113,9 +130,9 @@ static void marks_put(marks *ms, const mark *m)
 	size_t i;
 	if ((ms->n + 1) * 4 > ms->cap * 3)
 		marks_grow(ms);
-	i = hash_slot(m->parent, m->key, m->index) & (ms->cap - 1);
+	i = hash_slot(m->parent, mark_key(m), mark_index(m)) & (ms->cap - 1);
 	while (ms->v[i].parent) {
-		if (slot_is(&ms->v[i], m->parent, m->key, m->index)) {
+		if (slot_is(&ms->v[i], m->parent, mark_key(m), mark_index(m))) {
 			ms->v[i] = *m;
 			return;
 		}
@@ -140,20 +157,14 @@ static const mark *marks_get(const marks *ms, const json_t *parent, const char *
 	return NULL;
 }
 
-int tpl_mark_member(const cairn_template *t, const json_t *obj, const char *key, int *kline,
-		    int *kcol, int *vline, int *vcol)
+int tpl_mark_member(const cairn_template *t, const json_t *obj, const char *key, int *line,
+		    int *col)
 {
 	const mark *m = marks_get(&t->m, obj, key, 0);
 	if (!m)
 		return CAIRN_ENOTFOUND;
-	if (kline)
-		*kline = m->kline;
-	if (kcol)
-		*kcol = m->kcol;
-	if (vline)
-		*vline = m->vline;
-	if (vcol)
-		*vcol = m->vcol;
+	*line = (int)m->line;
+	*col = (int)m->col;
 	return 0;
 }
 
@@ -162,8 +173,8 @@ int tpl_mark_item(const cairn_template *t, const json_t *arr, size_t i, int *lin
 	const mark *m = marks_get(&t->m, arr, NULL, i);
 	if (!m)
 		return CAIRN_ENOTFOUND;
-	*line = m->vline;
-	*col = m->vcol;
+	*line = (int)(m->line & ~MARK_ITEM);
+	*col = (int)m->col;
 	return 0;
 }
 
@@ -202,7 +213,14 @@ static int is_dec(int c)
  * two deliberate exceptions: integers written with a leading zero (0123,
  * an account id, YAML 1.1 octal) and values that do not fit 64 bits stay
  * strings, and so do YAML 1.1 timestamps (2010-09-09), .inf and .nan. */
-static json_t *plain_scalar(const char *s)
+/* A string node from scalar text libyaml has read: libyaml only yields
+ * valid UTF-8, so jansson need not check it again. */
+static json_t *str(const char *s, size_t n)
+{
+	return json_stringn_nocheck(s, n);
+}
+
+static json_t *plain_scalar(const char *s, size_t n)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
 	static const char *const trues[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
@@ -211,6 +229,10 @@ static json_t *plain_scalar(const char *s)
 					     "off", "Off", "OFF", NULL};
 	const char *d = s;
 
+	/* most scalars are words: only a few first characters can start a
+	 * null, a boolean or a number */
+	if (n && !strchr("~nNtTyYoOfF+-.0123456789", s[0]))
+		return str(s, n);
 	if (is_one_of(s, nulls))
 		return json_null();
 	if (is_one_of(s, trues))
@@ -226,13 +248,13 @@ static json_t *plain_scalar(const char *s)
 		v = strtoll(s, &end, 10);
 		if (errno == 0 && *end == '\0')
 			return json_integer(v);
-		return json_string(s);
+		return str(s, n);
 	}
 	if (s[0] == '0' && s[1] == 'x' && all_digits(s + 2, isxdigit) && strlen(s) <= 17) {
 		unsigned long long v = strtoull(s + 2, NULL, 16);
 		if (v <= (unsigned long long)LLONG_MAX)
 			return json_integer((json_int_t)v);
-		return json_string(s);
+		return str(s, n);
 	}
 	{
 		/* [-+]?([0-9]+.[0-9]*|.[0-9]+)([eE][-+]?[0-9]+)? or [-+]?[0-9]+[eE][-+]?[0-9]+ */
@@ -263,7 +285,7 @@ static json_t *plain_scalar(const char *s)
 				return json_real(v);
 		}
 	}
-	return json_string(s);
+	return str(s, n);
 }
 
 char *tpl_scalar_string(const json_t *v)
@@ -444,17 +466,13 @@ static const char *stored_key(json_t *obj, const char *key)
 	return it ? json_object_iter_key(it) : NULL;
 }
 
-static void put_member_mark(cairn_template *t, json_t *obj, const char *key, int kline,
-			    int kcol, int vline, int vcol)
+static void put_member_mark(cairn_template *t, json_t *obj, const char *key, int line, int col)
 {
 	mark m;
 	m.parent = obj;
-	m.key = stored_key(obj, key);
-	m.index = 0;
-	m.kline = kline;
-	m.kcol = kcol;
-	m.vline = vline;
-	m.vcol = vcol;
+	m.u.key = stored_key(obj, key);
+	m.line = (uint32_t)line;
+	m.col = (uint32_t)col;
 	marks_put(&t->m, &m);
 }
 
@@ -462,10 +480,9 @@ static void put_item_mark(cairn_template *t, json_t *arr, size_t i, int line, in
 {
 	mark m;
 	m.parent = arr;
-	m.key = NULL;
-	m.index = i;
-	m.kline = m.vline = line;
-	m.kcol = m.vcol = col;
+	m.u.index = i;
+	m.line = (uint32_t)line | MARK_ITEM;
+	m.col = (uint32_t)col;
 	marks_put(&t->m, &m);
 }
 
@@ -474,7 +491,7 @@ static json_t *wrap(cairn_template *t, const char *key, json_t *v, int line, int
 {
 	json_t *o = json_object();
 	json_object_set_new(o, key, v);
-	put_member_mark(t, o, key, line, col, line, col);
+	put_member_mark(t, o, key, line, col);
 	return o;
 }
 
@@ -538,15 +555,18 @@ static void deliver(loader *ld, json_t *v, size_t vnodes, int line, int col)
 		json_decref(v);
 		return;
 	}
-	if (json_object_get(f->node, f->key)) {
-		int pl = 0, pc = 0;
-		tpl_mark_member(ld->t, f->node, f->key, &pl, &pc, NULL, NULL);
-		lerr(ld, f->kline, f->kcol, "duplicate key '%s' (first at line %d, column %d)",
-		     f->key, pl, pc);
-		json_decref(v);
-	} else {
-		json_object_set_new(f->node, f->key, v);
-		put_member_mark(ld->t, f->node, f->key, f->kline, f->kcol, line, col);
+	{
+		size_t before = json_object_size(f->node);
+		json_object_setn_new_nocheck(f->node, f->key, strlen(f->key), v);
+		if (json_object_size(f->node) == before) {
+			/* a duplicate (it replaced the first, whose mark stays) */
+			int pl = 0, pc = 0;
+			tpl_mark_member(ld->t, f->node, f->key, &pl, &pc);
+			lerr(ld, f->kline, f->kcol, "duplicate key '%s' (first at line %d, column %d)",
+			     f->key, pl, pc);
+		} else {
+			put_member_mark(ld->t, f->node, f->key, f->kline, f->kcol);
+		}
 	}
 	free(f->key);
 	f->key = NULL;
@@ -562,19 +582,21 @@ static int expecting_key(const loader *ld)
 	return json_is_object(f->node) && !f->key && !f->skip && !f->drop;
 }
 
-static void on_key(loader *ld, const char *key, int line, int col)
+/* The key (a malloc'd string, stolen) of the open object's next member. */
+static void on_key(loader *ld, char *key, int line, int col)
 {
 	frame *f = &ld->fr[ld->nfr - 1];
 	if (strcmp(key, "<<") == 0)
 		lerr(ld, line, col, "YAML merge keys (<<) are not supported: write the keys out");
-	f->key = cairn_xstrdup(key);
+	f->key = key;
 	f->kline = line;
 	f->kcol = col;
 }
 
-static void on_scalar(loader *ld, const yaml_event_t *e)
+static void on_scalar(loader *ld, yaml_event_t *e)
 {
 	const char *val = (const char *)e->data.scalar.value;
+	size_t len = e->data.scalar.length;
 	const char *tag = (const char *)e->data.scalar.tag;
 	const char *anc = (const char *)e->data.scalar.anchor;
 	int line = (int)e->start_mark.line + 1, col = (int)e->start_mark.column + 1;
@@ -591,18 +613,23 @@ static void on_scalar(loader *ld, const yaml_event_t *e)
 	if (expecting_key(ld)) {
 		if (tag && strcmp(tag, TAG_STR) != 0 && strcmp(tag, "!") != 0)
 			lerr(ld, line, col, "a mapping key cannot be tagged %s", tag);
-		if (anc)
-			add_anchor(ld, anc, json_string(val), 1, line, col);
-		on_key(ld, val, line, col);
+		if (anc) {
+			json_t *k = str(val, len);
+			add_anchor(ld, anc, k, 1, line, col); /* takes its own reference */
+			json_decref(k);
+		}
+		/* take libyaml's buffer rather than copying it */
+		e->data.scalar.value = NULL;
+		on_key(ld, (char *)val, line, col);
 		return;
 	}
 	if (!tag || strcmp(tag, "!") == 0) {
-		v = plain && !tag ? plain_scalar(val) : json_string(val);
+		v = plain && !tag ? plain_scalar(val, len) : str(val, len);
 	} else if (strcmp(tag, TAG_STR) == 0) {
-		v = json_string(val);
+		v = str(val, len);
 	} else if (strcmp(tag, TAG_INT) == 0 || strcmp(tag, TAG_FLOAT) == 0 ||
 		   strcmp(tag, TAG_BOOL) == 0 || strcmp(tag, TAG_NULL) == 0) {
-		v = plain_scalar(val);
+		v = plain_scalar(val, len);
 		if ((strcmp(tag, TAG_INT) == 0 && !json_is_integer(v)) ||
 		    (strcmp(tag, TAG_FLOAT) == 0 && !json_is_number(v)) ||
 		    (strcmp(tag, TAG_BOOL) == 0 && !json_is_boolean(v)) ||
@@ -615,7 +642,7 @@ static void on_scalar(loader *ld, const yaml_event_t *e)
 			if (!dot || dot == val || !dot[1]) {
 				lerr(ld, line, col,
 				     "!GetAtt '%s': write it as !GetAtt Resource.Attribute", val);
-				json_array_append_new(a, json_string(val));
+				json_array_append_new(a, str(val, len));
 			} else {
 				json_array_append_new(a, json_stringn(val, (size_t)(dot - val)));
 				json_array_append_new(a, json_string(dot + 1));
@@ -625,13 +652,13 @@ static void on_scalar(loader *ld, const yaml_event_t *e)
 				put_item_mark(ld->t, a, 1, line, col);
 			v = wrap(ld->t, lk, a, line, col);
 		} else {
-			v = wrap(ld->t, lk, json_string(val), line, col);
+			v = wrap(ld->t, lk, str(val, len), line, col);
 		}
 	} else {
 		lerr(ld, line, col, "unknown tag %s (cairn knows !Ref, !GetAtt, !Sub, !Join, "
 				    "!Select, !Split, !If, !Equals, !Not, !And, !Or, !FindInMap, "
 				    "!GetAZs, !Base64, !Cidr, !ImportValue, !Condition)", tag);
-		v = json_string(val);
+		v = str(val, len);
 	}
 	if (anc)
 		add_anchor(ld, anc, v, 1, line, col);
@@ -731,15 +758,15 @@ static void on_alias(loader *ld, const yaml_event_t *e)
 		if (!expecting_key(ld))
 			deliver(ld, json_null(), 1, line, col);
 		else
-			on_key(ld, "", line, col);
+			on_key(ld, cairn_xstrdup(""), line, col);
 		return;
 	}
 	if (expecting_key(ld)) {
 		if (!json_is_string(a->node)) {
 			lerr(ld, line, col, "alias *%s used as a key must name a scalar", name);
-			on_key(ld, "", line, col);
+			on_key(ld, cairn_xstrdup(""), line, col);
 		} else {
-			on_key(ld, json_string_value(a->node), line, col);
+			on_key(ld, cairn_xstrdup(json_string_value(a->node)), line, col);
 		}
 		return;
 	}
@@ -836,8 +863,10 @@ static void loader_dispose(loader *ld)
 		json_decref(ld->root);
 }
 
-int cairn_template_parse(cairn_template **out, const char *name, const char *text, size_t len,
-			 cairn_diags *diags)
+/* Parses text (a NUL-terminated allocation of len bytes, stolen: the
+ * template keeps it for its SHA-256). */
+static int parse_owned(cairn_template **out, const char *name, char *text, size_t len,
+		       cairn_diags *diags)
 {
 	cairn_template *t = cairn_xcalloc(1, sizeof(*t));
 	loader ld;
@@ -849,7 +878,8 @@ int cairn_template_parse(cairn_template **out, const char *name, const char *tex
 	*out = NULL;
 	t->path = cairn_xstrdup(name);
 	t->root_line = t->root_col = 1;
-	cairn_sha256_hex(text, len, t->sha256);
+	t->text = text;
+	t->len = len;
 	memset(&ld, 0, sizeof(ld));
 	ld.t = t;
 	ld.diags = diags;
@@ -894,6 +924,15 @@ int cairn_template_parse(cairn_template **out, const char *name, const char *tex
 	return 0;
 }
 
+int cairn_template_parse(cairn_template **out, const char *name, const char *text, size_t len,
+			 cairn_diags *diags)
+{
+	char *copy = cairn_xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return parse_owned(out, name, copy, len, diags);
+}
+
 int cairn_template_load(cairn_template **out, const char *path, cairn_diags *diags)
 {
 	char *text;
@@ -905,9 +944,7 @@ int cairn_template_load(cairn_template **out, const char *path, cairn_diags *dia
 				rc == CAIRN_ENOTFOUND ? "no such file" : cairn_error_last());
 		return cairn_error_setc(CAIRN_EINVALID, "%s: cannot read the template", path);
 	}
-	rc = cairn_template_parse(out, path, text, len, diags);
-	free(text);
-	return rc;
+	return parse_owned(out, path, text, len, diags);
 }
 
 void cairn_template_free(cairn_template *t)
@@ -916,6 +953,7 @@ void cairn_template_free(cairn_template *t)
 		return;
 	free(t->m.v);
 	json_decref(t->root);
+	free(t->text);
 	free(t->path);
 	free(t);
 }
@@ -932,6 +970,11 @@ json_t *cairn_template_root(const cairn_template *t)
 
 const char *cairn_template_sha256(const cairn_template *t)
 {
+	if (!t->sha256[0]) {
+		/* computed when first asked: validate and graph never ask */
+		cairn_template *w = (cairn_template *)t;
+		cairn_sha256_hex(w->text, w->len, w->sha256);
+	}
 	return t->sha256;
 }
 
@@ -946,7 +989,7 @@ static int step_key(const cairn_template *t, json_t **cur, const char *key, int 
 		json_t *v = json_object_get(c, key);
 		if (!v)
 			return -1;
-		tpl_mark_member(t, c, key, line, col, NULL, NULL);
+		tpl_mark_member(t, c, key, line, col);
 		*cur = v;
 		return 0;
 	}

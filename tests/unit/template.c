@@ -226,6 +226,18 @@ TEST(aliases_within_the_bound_share_their_value)
 	cairn_diags_dispose(&d);
 }
 
+TEST(anchored_keys_can_be_aliased)
+{
+	cairn_diags d = CAIRN_DIAGS_INIT;
+	cairn_template *t = parse("a:\n  &k Name: 1\nb:\n  *k : 2\n", &d);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK_JSON(cairn_template_root(t), "{\"a\":{\"Name\":1},\"b\":{\"Name\":2}}");
+	cairn_template_free(t);
+	cairn_diags_dispose(&d);
+}
+
 TEST(json_templates_load_with_positions)
 {
 	cairn_diags d = CAIRN_DIAGS_INIT;
@@ -329,6 +341,7 @@ int main(void)
 	RUN(syntax_errors_carry_libyaml_positions);
 	RUN(alias_bombs_are_bounded);
 	RUN(aliases_within_the_bound_share_their_value);
+	RUN(anchored_keys_can_be_aliased);
 	RUN(json_templates_load_with_positions);
 	RUN(bad_shapes_and_bounds_are_reported);
 	RUN(deep_nesting_is_bounded);
