@@ -109,6 +109,17 @@ int cairn_policy_template_packs(cairn_policy_set *set, const cairn_template *t, 
 	return rc;
 }
 
+/* Exports no state has yet are unknown here, not an error: check judges a
+ * template before anything is applied (docs/internals/stack-document.md). */
+static json_t *no_import(void *ud, const char *name)
+{
+	(void)ud;
+	(void)name;
+	return NULL;
+}
+
+static const cairn_eval_env planned_env = {NULL, NULL, no_import, NULL};
+
 static void release_stack(void *ud)
 {
 	cairn_stack_free(ud);
@@ -145,7 +156,7 @@ int cairn_policy_load_template(void *ud, const char *path, json_t **document,
 		return rc;
 	}
 	cairn_diags_dispose(&d);
-	rc = cairn_stack_document(st, NULL, document);
+	rc = cairn_stack_document(st, &planned_env, document);
 	if (rc < 0) {
 		cairn_stack_free(st);
 		return rc;

@@ -538,6 +538,23 @@ TEST(waivers_waive_expire_and_validate)
 	json_decref(doc);
 	CHECK_INT(d.n, 0);
 
+	/* A framework control id or pack/id names the policy too. */
+	doc = engine_doc("[{\"Control\":\"test/1\",\"Reason\":\"r\",\"Approver\":\"a\",\"Expires\":\"2026-06-15\"}]");
+	CHECK_INT(cairn_policy_run(set, doc, &o, &r, &d), 0);
+	x = find_result(&r, "e-version", "B", NULL);
+	CHECK(x && x->status == CAIRN_RESULT_WAIVED);
+	x = find_result(&r, "e-crash", "B", NULL);
+	CHECK(x && x->status == CAIRN_RESULT_ERROR); /* errors are never waived */
+	cairn_policy_report_dispose(&r);
+	json_decref(doc);
+	doc = engine_doc("[{\"Control\":\"engine/E-Version\",\"Reason\":\"r\",\"Approver\":\"a\",\"Expires\":\"2026-06-15\"}]");
+	CHECK_INT(cairn_policy_run(set, doc, &o, &r, &d), 0);
+	x = find_result(&r, "e-version", "B", NULL);
+	CHECK(x && x->status == CAIRN_RESULT_WAIVED);
+	cairn_policy_report_dispose(&r);
+	json_decref(doc);
+	CHECK_INT(d.n, 0);
+
 	/* Unknown control, bad date, missing field, unknown field. */
 	doc = engine_doc("[{\"Control\":\"no-such\",\"Reason\":\"r\",\"Approver\":\"a\",\"Expires\":\"2026-01-01\"},"
 			 "{\"Control\":\"e-version\",\"Reason\":\"r\",\"Approver\":\"a\",\"Expires\":\"2026-02-30\"},"
