@@ -35,9 +35,35 @@ static json_t *no_import(void *ud, const char *name)
 
 static const cairn_eval_env planned_env = {NULL, NULL, no_import, NULL};
 
+/* The sandbox limits, from CAIRN_POLICY_MEMORY (MiB) and
+ * CAIRN_POLICY_INSTRUCTIONS (per check call); 0 for the defaults. */
+static int limits(size_t *memory, long long *instructions)
+{
+	const char *m = getenv("CAIRN_POLICY_MEMORY"), *i = getenv("CAIRN_POLICY_INSTRUCTIONS");
+	char *end;
+	*memory = 0;
+	*instructions = 0;
+	if (m && *m) {
+		unsigned long long v = strtoull(m, &end, 10);
+		if (*end || v == 0 || v > 65536)
+			return cli_fail("check", "CAIRN_POLICY_MEMORY must be a number of MiB (1 to 65536), "
+						 "not '%s'", m);
+		*memory = (size_t)v << 20;
+	}
+	if (i && *i) {
+		long long v = strtoll(i, &end, 10);
+		if (*end || v < 1000)
+			return cli_fail("check", "CAIRN_POLICY_INSTRUCTIONS must be a number of at least "
+						 "1000, not '%s'", i);
+		*instructions = v;
+	}
+	return 0;
+}
+
 /* A stack document saved as JSON (--document): every built-in pack and
  * the --policies packs; live when the document says so. No positions. */
-static int check_document(cairn_policy_set *set, const char *path, cairn_policy_report *rep)
+static int check_document(cairn_policy_set *set, const char *path, cairn_policy_report *rep,
+			  size_t memory, long long instructions)
 {
 	json_error_t je;
 	json_t *doc = json_load_file(path, 0, &je);
@@ -47,6 +73,8 @@ static int check_document(cairn_policy_set *set, const char *path, cairn_policy_
 	if (!doc)
 		return cli_fail("check", "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	memset(&ro, 0, sizeof(ro));
+	ro.memory_limit = memory;
+	ro.instruction_limit = instructions;
 	ro.live = json_is_true(json_object_get(doc, "live")) ||
 		  json_is_object(json_object_get(doc, "account_data"));
 	if (!json_is_string(json_object_get(doc, "file")))
@@ -88,6 +116,8 @@ int cli_cmd_check(int argc, char **argv)
 	const char **files = NULL, **dirs = NULL, *output = NULL, *v;
 	size_t nfiles = 0, ndirs = 0, i, k;
 	int id, rc = 1, errors = 0, show_passed = 0, documents = 0;
+	size_t memory;
+	long long instructions;
 	char **extra = NULL; /* pack names of the --policies directories */
 	FILE *out = stdout;
 
@@ -141,7 +171,7 @@ int cli_cmd_check(int argc, char **argv)
 		cli_usage(&p, stderr);
 		goto done;
 	}
-	if (cli_stackopts_finish(&so) < 0)
+	if (cli_stackopts_finish(&so) < 0 || limits(&memory, &instructions))
 		goto done;
 
 	/* The built-in packs are always known (waivers may name any of their
@@ -186,7 +216,7 @@ int cli_cmd_check(int argc, char **argv)
 		cairn_diags fd = CAIRN_DIAGS_INIT;
 
 		if (documents) {
-			if (check_document(set, files[i], &rep))
+			if (check_document(set, files[i], &rep, memory, instructions))
 				errors = 1;
 			continue;
 		}
@@ -206,6 +236,8 @@ int cli_cmd_check(int argc, char **argv)
 			errors = 1;
 		} else {
 			memset(&ro, 0, sizeof(ro));
+			ro.memory_limit = memory;
+			ro.instruction_limit = instructions;
 			ro.locate = cairn_policy_locate_template;
 			ro.locate_ud = (void *)t;
 			ro.stack_waivers = json_object_get(
