@@ -1141,7 +1141,8 @@ static int run(const cairn_policy_set *set, const cairn_policy *only, const json
 			     opts, &c.ws, diags);
 
 	for (i = 0; i < set->n; i++)
-		if (only ? set->v[i] == only : selected(opts, set->v[i]))
+		if (only ? set->v[i] == only && (!only->live_only || (opts && opts->live))
+			 : selected(opts, set->v[i]))
 			run_policy(&c, set->v[i]);
 
 	for (i = 0; i < c.ws.n; i++) {
