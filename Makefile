@@ -94,6 +94,7 @@ policy-test: cairn
 test: deps
 	@$(MAKE) --no-print-directory cairn
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory policy-test
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory integration
 

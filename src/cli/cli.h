@@ -61,5 +61,7 @@ const char *cli_reset(void);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_validate(int argc, char **argv);
 int cli_cmd_graph(int argc, char **argv);
+int cli_cmd_check(int argc, char **argv);
+int cli_cmd_policy(int argc, char **argv);
 
 #endif

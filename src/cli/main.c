@@ -23,6 +23,8 @@ typedef struct command {
 static const command commands[] = {
 	{"validate", cli_cmd_validate, "check a stack template and report every error"},
 	{"graph", cli_cmd_graph, "print a stack's dependency graph (Graphviz DOT or JSON)"},
+	{"check", cli_cmd_check, "judge templates against the policy packs (no credentials)"},
+	{"policy", cli_cmd_policy, "test, list and show policies (policy test runs the fixtures)"},
 	{"version", cli_cmd_version, "print cairn's version"},
 	{NULL, NULL, NULL}
 };
