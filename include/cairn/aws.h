@@ -34,7 +34,7 @@ typedef struct cairn_aws_options {
 	const char *region;      /* --region, or NULL: AWS_REGION, AWS_DEFAULT_REGION, profile */
 	const char *profile;     /* --profile, or NULL: AWS_PROFILE, then "default" */
 	int max_attempts;        /* 0: AWS_MAX_ATTEMPTS, profile max_attempts, else 3 */
-	double timeout;          /* seconds per attempt; 0: 60 */
+	double timeout;          /* seconds per attempt; 0: CAIRN_AWS_TIMEOUT, else 60 */
 	int require_credentials; /* 0: credentials are looked up lazily at the first call */
 } cairn_aws_options;
 
@@ -66,6 +66,24 @@ const char *cairn_aws_region(const cairn_aws *aws);
 const char *cairn_aws_partition(const cairn_aws *aws);
 const char *cairn_aws_url_suffix(const cairn_aws *aws);
 
+/* The profile in use ("default" when none was named). Borrowed. */
+const char *cairn_aws_profile(const cairn_aws *aws);
+
+/* Resolves the credentials now (if not yet) and says where they came
+ * from: method is the AWS CLI's name of the source ("env",
+ * "assume-role", "assume-role-with-web-identity",
+ * "shared-credentials-file", "custom-process", "config-file",
+ * "container-role", "iam-role"), detail a description without secrets
+ * ("profile 'dev' in /home/me/.aws/credentials"). method is static;
+ * detail is borrowed and valid only until the next call on aws (a call
+ * may refresh the credentials): copy it to keep it. Fails with a
+ * message listing every source tried when none has credentials. */
+int cairn_aws_credentials_source(cairn_aws *aws, const char **method, const char **detail);
+
+/* How many times credentials were fetched (the first time and each
+ * refresh before expiry). For tests and diagnostics. */
+int cairn_aws_credential_fetches(const cairn_aws *aws);
+
 /* The caller's account id, from STS GetCallerIdentity (called once, then
  * cached). Borrowed. Blocks (runs its own poll loop). */
 int cairn_aws_account_id(cairn_aws *aws, const char **out);
@@ -89,6 +107,11 @@ int cairn_aws_poll(cairn_aws *aws, int timeout_ms);
 
 /* The number of operations queued, in flight or waiting to retry. */
 int cairn_aws_pending(const cairn_aws *aws);
+
+/* Drops every pending operation whose completion argument is ud: their
+ * completion functions will not be called. For owners that go away
+ * while calls are in flight (the runner, when freed with live tasks). */
+void cairn_aws_cancel(cairn_aws *aws, void *ud);
 
 /* Synchronous call: submits and polls until it completes. On success *out
  * is a new reference; on failure *err (if err is not NULL) is set and the

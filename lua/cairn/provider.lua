@@ -1,9 +1,16 @@
 -- cairn.provider: helpers shared by the resource providers in
 -- lua/cairn/aws/<service>.lua (see docs/internals/providers.md).
 --
--- A plain module returning a table. For now it holds what the declarative
--- schemas need; the provider runtime adds its lifecycle helpers (tags,
--- waits, retries) here.
+-- A plain module returning a table: P.required for the declarative
+-- schemas, and the lifecycle helpers the providers' create, read, update,
+-- delete and find share: values as CloudFormation coerces them, tags with
+-- cairn's own added (and stripped again on read), AWS error tests, bounded
+-- retries for eventual consistency (P.retry) and bounded waits for slow
+-- resources (P.wait).
+--
+-- This file is also loaded by the type registry, in a state where AWS
+-- cannot be called and the native "cairn.values" module does not exist:
+-- everything that needs them requires them when called, not at load.
 
 local P = {}
 
@@ -18,6 +25,190 @@ function P.required(schema)
   end
   schema["!"] = true
   return schema
+end
+
+-- ---- values ---------------------------------------------------------------
+
+local function aws() return require "cairn.aws" end
+local function values() return require "cairn.values" end
+
+-- A table that is a JSON list even when empty.
+function P.array(t)
+  return setmetatable(t or {}, aws().array_mt)
+end
+
+-- CloudFormation's booleans: true/false or "true"/"false" (any case).
+-- nil stays nil.
+function P.bool(v)
+  if v == nil or type(v) == "boolean" then return v end
+  if type(v) == "string" then
+    local l = v:lower()
+    if l == "true" then return true end
+    if l == "false" then return false end
+  end
+  error(("%s is not a boolean (true or false)"):format(tostring(v)), 2)
+end
+
+-- CloudFormation's integers: 5 or "5". nil stays nil.
+function P.int(v)
+  if v == nil then return nil end
+  local n = math.tointeger(tonumber(v))
+  if n == nil then error(("%s is not an integer"):format(tostring(v)), 2) end
+  return n
+end
+
+-- A policy document (or any JSON value) as the JSON text APIs take; a
+-- string is passed through (CloudFormation accepts both).
+function P.json(v)
+  if type(v) == "string" then return v end
+  return values().json(v)
+end
+
+-- True when desired differs from live under the comparison plan uses
+-- (kind: "PolicyDocument", "Tags", "Boolean", "Integer", "String", "Json",
+-- or nil for a generic comparison of what desired sets). desired == nil
+-- and live ~= nil is a change (the property was removed).
+function P.changed(kind, desired, live)
+  return not values().equal(kind, desired, live)
+end
+
+-- ---- tags -----------------------------------------------------------------
+
+local function hidden(key)
+  return type(key) == "string" and (key:sub(1, 4) == "aws:" or key:sub(1, 6) == "cairn:")
+end
+
+-- The user's tags ({Key, Value} list, or nil) without aws: and cairn:
+-- keys, values as strings: what read returns.
+function P.user_tags(tags)
+  local out = P.array()
+  for _, t in ipairs(tags or {}) do
+    if not hidden(t.Key) then
+      out[#out + 1] = { Key = t.Key, Value = tostring(t.Value == nil and "" or t.Value) }
+    end
+  end
+  return out
+end
+
+-- The tags to send: the user's plus cairn's (cairn:stack,
+-- cairn:logical-id), which let the next run recognise what it made.
+function P.tags_with(ctx, tags)
+  local out = P.user_tags(tags)
+  for _, t in ipairs(ctx.tags or {}) do
+    out[#out + 1] = { Key = t.Key, Value = t.Value }
+  end
+  return out
+end
+
+-- Keys of old's user tags that new no longer has (to untag).
+function P.removed_tag_keys(new, old)
+  local keep, out = {}, P.array()
+  for _, t in ipairs(new or {}) do keep[t.Key] = true end
+  for _, t in ipairs(old or {}) do
+    if not hidden(t.Key) and not keep[t.Key] then out[#out + 1] = t.Key end
+  end
+  return out
+end
+
+-- The cairn:stack and cairn:logical-id values of a tag list (nil when
+-- absent).
+function P.cairn_tags(tags)
+  local stack, lid
+  for _, t in ipairs(tags or {}) do
+    if t.Key == "cairn:stack" then stack = t.Value end
+    if t.Key == "cairn:logical-id" then lid = t.Value end
+  end
+  return stack, lid
+end
+
+-- True when the tags say this resource is ctx's (same stack, same logical id).
+function P.is_ours(ctx, tags)
+  local stack, lid = P.cairn_tags(tags)
+  return stack == ctx.stack and lid == ctx.logical_id
+end
+
+-- True when id is in ctx.exclude (objects the state already knows).
+function P.excluded(ctx, id)
+  for _, x in ipairs(ctx.exclude or {}) do
+    if x == id then return true end
+  end
+  return false
+end
+
+-- ---- errors ---------------------------------------------------------------
+
+-- The AWS error code of an error value (nil for other errors).
+function P.code(err)
+  return type(err) == "table" and err.code or nil
+end
+
+-- True when err is an AWS error with one of these codes.
+function P.is(err, ...)
+  local code = P.code(err)
+  if code == nil then return false end
+  for i = 1, select("#", ...) do
+    if code == select(i, ...) then return true end
+  end
+  return false
+end
+
+-- True when err says the thing does not exist: one of the codes given, or an
+-- HTTP 404 (HEAD requests have no error body).
+function P.not_found(err, ...)
+  return P.is(err, ...) or (type(err) == "table" and err.status == 404)
+end
+
+-- Raises err again with advice appended, keeping the AWS operation and
+-- code in the text.
+function P.fail(err, advice)
+  error(("%s; %s"):format(tostring(err), advice), 0)
+end
+
+-- ---- waiting --------------------------------------------------------------
+
+-- Calls fn until it succeeds, retrying while it fails with one of
+-- opts.codes (eventual consistency: a new role not yet usable, a new
+-- bucket not yet visible), with backoff from opts.interval (1 s) doubling
+-- to 10 s, for at most opts.timeout seconds (60). Says what it waits for
+-- through ctx.log. Returns fn's results; raises fn's last error.
+function P.retry(ctx, what, fn, opts)
+  opts = opts or {}
+  local codes = opts.codes or {}
+  local timeout, delay, waited = opts.timeout or 60, opts.interval or 1, 0
+  while true do
+    local r = table.pack(pcall(fn))
+    if r[1] then return table.unpack(r, 2, r.n) end
+    local err = r[2]
+    if not P.is(err, table.unpack(codes)) or waited >= timeout then error(err, 0) end
+    if ctx.log then
+      ctx.log(("waiting for %s (%s, %ds so far)"):format(what, P.code(err), waited))
+    end
+    aws().sleep(delay)
+    waited = waited + delay
+    delay = math.min(delay * 2, 10)
+  end
+end
+
+-- Polls check() until it returns a true value (returned), for at most
+-- opts.timeout seconds (600), every opts.interval seconds (5). check may
+-- return nil, "what it is doing now" to explain the wait. A timeout is an
+-- error naming what was awaited and the last state seen.
+function P.wait(ctx, what, check, opts)
+  opts = opts or {}
+  local timeout, interval, waited = opts.timeout or 600, opts.interval or 5, 0
+  while true do
+    local v, state = check()
+    if v then return v end
+    if waited >= timeout then
+      error(("timed out after %ds waiting for %s (last seen: %s)"):format(
+        waited, what, tostring(state or "not ready")), 0)
+    end
+    if ctx.log then
+      ctx.log(("waiting for %s: %s"):format(what, tostring(state or "not ready")))
+    end
+    aws().sleep(interval)
+    waited = waited + interval
+  end
 end
 
 return P

@@ -61,6 +61,15 @@ const char *cli_reset(void);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_validate(int argc, char **argv);
 int cli_cmd_graph(int argc, char **argv);
+int cli_cmd_state(int argc, char **argv);
+int cli_cmd_force_unlock(int argc, char **argv);
+int cli_cmd_plan(int argc, char **argv);
+int cli_cmd_apply(int argc, char **argv);
+int cli_cmd_destroy(int argc, char **argv);
+int cli_cmd_output(int argc, char **argv);
+int cli_cmd_whoami(int argc, char **argv);
+int cli_cmd_aws_lua(int argc, char **argv);
+int cli_cmd_aws_sigv4(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_policy(int argc, char **argv);
 

@@ -26,6 +26,15 @@ static const command commands[] = {
 	{"check", cli_cmd_check, "judge templates against the policy packs (no credentials)"},
 	{"policy", cli_cmd_policy, "test, list and show policies (policy test runs the fixtures)"},
 	{"version", cli_cmd_version, "print cairn's version"},
+	{"plan", cli_cmd_plan, "show what apply would change, resource by resource"},
+	{"apply", cli_cmd_apply, "create, update and delete resources to match a stack (or a saved plan)"},
+	{"destroy", cli_cmd_destroy, "delete every resource of a stack"},
+	{"output", cli_cmd_output, "print a stack's outputs from its state"},
+	{"state", cli_cmd_state, "list, show or remove resources in a stack's state"},
+	{"force-unlock", cli_cmd_force_unlock, "break the lock of a state whose holder is gone"},
+	{"whoami", cli_cmd_whoami, "show the AWS identity and where its credentials come from"},
+	{"__aws-lua", cli_cmd_aws_lua, NULL},
+	{"__sigv4", cli_cmd_aws_sigv4, NULL},
 	{NULL, NULL, NULL}
 };
 
@@ -37,7 +46,8 @@ static void usage(FILE *out)
 		     "against policy, and commits drift and compliance reports to git.\n\n"
 		     "commands:\n");
 	for (c = commands; c->name; c++)
-		fprintf(out, "  %-14s %s\n", c->name, c->summary);
+		if (c->summary) /* hidden test hooks have none */
+			fprintf(out, "  %-14s %s\n", c->name, c->summary);
 	fprintf(out, "\n'cairn COMMAND --help' shows a command's options; docs/ has the manual.\n");
 }
 
