@@ -64,6 +64,112 @@ function P.json(v)
   return values().json(v)
 end
 
+-- The Lua value of JSON text (what APIs return as documents: IAM policy
+-- versions, bucket and key policies): objects become tables, arrays
+-- P.array tables (so an empty one stays a list), null aws.null, numbers
+-- integers when written without fraction or exponent. Raises an error
+-- naming the offset on malformed text.
+function P.json_decode(text)
+  local pos, s = 1, text
+  local function fail(what)
+    error(("malformed JSON at offset %d: %s"):format(pos - 1, what), 0)
+  end
+  local function ws()
+    pos = s:find("[^ \t\r\n]", pos) or #s + 1
+  end
+  local value
+  local ESC = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+  local function str()
+    local out, i = {}, pos + 1
+    while true do
+      local j = s:find('["\\%c]', i)
+      if not j then pos = #s + 1; fail("unterminated string") end
+      out[#out + 1] = s:sub(i, j - 1)
+      local c = s:sub(j, j)
+      if c == '"' then pos = j + 1; return table.concat(out) end
+      if c ~= "\\" then pos = j; fail("control character in a string") end
+      local e = s:sub(j + 1, j + 1)
+      if ESC[e] then
+        out[#out + 1] = ESC[e]
+        i = j + 2
+      elseif e == "u" then
+        local h = s:match("^%x%x%x%x", j + 2)
+        if not h then pos = j; fail("bad \\u escape") end
+        local cp = tonumber(h, 16)
+        i = j + 6
+        if cp >= 0xD800 and cp <= 0xDBFF then
+          local lo = s:match("^\\u(%x%x%x%x)", i)
+          lo = lo and tonumber(lo, 16)
+          if lo and lo >= 0xDC00 and lo <= 0xDFFF then
+            cp = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00)
+            i = i + 6
+          end
+        end
+        out[#out + 1] = utf8.char(cp)
+      else
+        pos = j; fail("bad escape")
+      end
+    end
+  end
+  function value()
+    ws()
+    local c = s:sub(pos, pos)
+    if c == "{" then
+      local obj = {}
+      pos = pos + 1
+      ws()
+      if s:sub(pos, pos) == "}" then pos = pos + 1; return obj end
+      while true do
+        ws()
+        if s:sub(pos, pos) ~= '"' then fail("expected a string key") end
+        local k = str()
+        ws()
+        if s:sub(pos, pos) ~= ":" then fail("expected ':'") end
+        pos = pos + 1
+        obj[k] = value()
+        ws()
+        c = s:sub(pos, pos)
+        pos = pos + 1
+        if c == "}" then return obj end
+        if c ~= "," then pos = pos - 1; fail("expected ',' or '}'") end
+      end
+    elseif c == "[" then
+      local arr = P.array()
+      pos = pos + 1
+      ws()
+      if s:sub(pos, pos) == "]" then pos = pos + 1; return arr end
+      while true do
+        arr[#arr + 1] = value()
+        ws()
+        c = s:sub(pos, pos)
+        pos = pos + 1
+        if c == "]" then return arr end
+        if c ~= "," then pos = pos - 1; fail("expected ',' or ']'") end
+      end
+    elseif c == '"' then
+      return str()
+    elseif s:find("^true", pos) then
+      pos = pos + 4; return true
+    elseif s:find("^false", pos) then
+      pos = pos + 5; return false
+    elseif s:find("^null", pos) then
+      pos = pos + 4; return aws().null
+    end
+    local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
+    if not num or num == "" or num == "-" then fail("unexpected " .. (c == "" and "end" or "'" .. c .. "'")) end
+    pos = pos + #num
+    local n = tonumber(num)
+    if n == nil then fail("bad number " .. num) end
+    if not num:find("[.eE]") then n = math.tointeger(n) or n end
+    return n
+  end
+  if type(s) ~= "string" then error("P.json_decode expects a string", 2) end
+  local v = value()
+  ws()
+  if pos <= #s then fail("trailing characters") end
+  return v
+end
+
 -- True when desired differs from live under the comparison plan uses
 -- (kind: "PolicyDocument", "Tags", "Boolean", "Integer", "String", "Json",
 -- or nil for a generic comparison of what desired sets). desired == nil
