@@ -14,8 +14,9 @@ with the CloudFormation resource schema that ships with cfn-lint:
   - cairn's create_only equals CloudFormation's createOnlyProperties
     (restricted to the properties cairn supports), and nothing is both
     create-only and immutable;
-  - every Fn::GetAtt attribute is one of the schema's readOnlyProperties,
-    and list attributes are arrays there;
+  - every Fn::GetAtt attribute is one of the schema's readOnlyProperties
+    (or one cfn-lint accepts for an older type, such as
+    AWS::SageMaker::Model.ModelName), and list attributes are arrays there;
   - the tags property is the schema's tagProperty, and the generated-name
     property is no longer than the schema allows.
 
@@ -39,7 +40,9 @@ def load_cfn_schemas(names):
             "out = {}\n"
             "for n in json.load(sys.stdin):\n"
             "    try:\n"
-            "        out[n] = P.get_resource_schema('us-east-1', n).schema\n"
+            "        s = P.get_resource_schema('us-east-1', n)\n"
+            "        out[n] = dict(s.schema)\n"
+            "        out[n]['x-cfnlint-getatts'] = sorted(s.get_atts)\n"
             "    except Exception as e:\n"
             "        out[n] = None\n"
             "json.dump(out, sys.stdout)\n")
@@ -210,6 +213,11 @@ class Comparison:
         for p in self.cfn.get("readOnlyProperties", []):
             name = p[len("/properties/"):].replace("/", ".")
             readonly[name] = p
+        # what cfn-lint accepts in Fn::GetAtt: the readOnlyProperties plus the
+        # attributes CloudFormation documents for older, non-registry types
+        # (AWS::SageMaker::Model's ModelName, ...)
+        for name in self.cfn.get("x-cfnlint-getatts", []):
+            readonly.setdefault(name, "/properties/" + name.replace(".", "/"))
         for a in self.cairn["attributes"]:
             if a not in readonly:
                 self.problem("", "attribute %s is not one of CloudFormation's readOnlyProperties %s"

@@ -32,6 +32,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CAIRN = os.environ.get("CAIRN") or os.path.join(ROOT, "cairn")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# A test double: moto_server with the SageMaker operations and behaviour
+# moto lacks (tests/lib/moto_sagemaker.py says which); Moto(server=...).
+MOTO_SAGEMAKER = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                               "moto_sagemaker.py")]
 
 
 def free_port():
@@ -43,19 +47,23 @@ def free_port():
 class Moto:
     """A moto_server on loopback. auth_after=N starts it with
     INITIAL_NO_AUTH_ACTION_COUNT=N, so after N requests it verifies SigV4
-    signatures and IAM permissions."""
+    signatures and IAM permissions. server is the command that serves
+    (default moto_server; MOTO_SAGEMAKER for the SageMaker test double),
+    env adds to its environment."""
 
-    def __init__(self, auth_after=None):
+    def __init__(self, auth_after=None, server=None, env=None):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        extra_env = dict(env or {})
         env = dict(os.environ)
         env.pop("AWS_ENDPOINT_URL", None)
         env["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
         if auth_after is not None:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(auth_after)
+        env.update(extra_env)
         self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+            list(server or ["moto_server"]) + ["-H", "127.0.0.1", "-p", str(self.port)],
             stdout=self.log, stderr=subprocess.STDOUT, env=env,
             start_new_session=True)
         deadline = time.time() + 60
@@ -117,11 +125,13 @@ class CairnTestCase(unittest.TestCase):
     working directory of cairn)."""
 
     moto_auth_after = None
+    moto_server = None      # the command that serves (None: moto_server)
+    moto_env = None         # added to its environment
     needs_moto = True
 
     @classmethod
     def setUpClass(cls):
-        cls.moto = Moto(cls.moto_auth_after) if cls.needs_moto else None
+        cls.moto = Moto(cls.moto_auth_after, cls.moto_server, cls.moto_env) if cls.needs_moto else None
 
     @classmethod
     def tearDownClass(cls):
