@@ -242,10 +242,17 @@ static int call_op(lua_State *L, const char *service, const char *operation, int
 	}
 	rc = cairn_aws_submit(t->r->aws, service, operation, params, on_aws, t);
 	json_decref(params);
-	if (rc < 0)
+	if (rc < 0) {
+		/* the error table names the operation already: drop the
+		 * "Op (service): " the client's message starts with */
+		const char *msg = cairn_error_last();
+		size_t ol = strlen(operation), sl = strlen(service);
+		if (strncmp(msg, operation, ol) == 0 && strncmp(msg + ol, " (", 2) == 0 &&
+		    strncmp(msg + ol + 2, service, sl) == 0 && strncmp(msg + ol + 2 + sl, "): ", 3) == 0)
+			msg += ol + 2 + sl + 3;
 		return raise_local(L, service, operation,
-				   rc == CAIRN_ENOTFOUND ? "UnknownOperation" : "ParamValidationError",
-				   cairn_error_last());
+				   rc == CAIRN_ENOTFOUND ? "UnknownOperation" : "ParamValidationError", msg);
+	}
 	luaL_where(L, 1);
 	snprintf(t->where, sizeof(t->where), "%s", lua_tostring(L, -1));
 	lua_pop(L, 1);

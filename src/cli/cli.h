@@ -62,5 +62,6 @@ int cli_cmd_version(int argc, char **argv);
 int cli_cmd_whoami(int argc, char **argv);
 int cli_cmd_aws_lua(int argc, char **argv);
 int cli_cmd_aws_sigv4(int argc, char **argv);
+int cli_cmd_aws_build(int argc, char **argv);
 
 #endif
