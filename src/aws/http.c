@@ -82,7 +82,7 @@ int cairn_http_new(cairn_http **out)
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	/* Keep enough idle connections for a wide apply (the default cache
 	 * is 4 x the transfers ever added, capped); no limit on parallel ones. */
-	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 256L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 1024L);
 	*out = h;
 	return 0;
 }
