@@ -41,9 +41,9 @@
 #include "cli.h"
 
 typedef struct dbg {
-	cairn_runner *r;   /* the runner */
-	int failed;        /* tasks that failed */
-	json_t *result;    /* the main task's first result */
+	cairn_runner *r; /* the runner */
+	int failed;      /* tasks that failed */
+	json_t *result;  /* the main task's first result */
 } dbg;
 
 static dbg *the_dbg;
@@ -179,12 +179,12 @@ static void sign_one(const json_t *in, json_t *outlist)
 	for (i = 0; i < json_array_size(json_object_get(in, "query")); i++) {
 		const json_t *pair = json_array_get(json_object_get(in, "query"), i);
 		cairn_kvlist_add(&r.query, json_string_value(json_array_get(pair, 0)),
-				 json_string_value(json_array_get(pair, 1)));
+		                 json_string_value(json_array_get(pair, 1)));
 	}
 	for (i = 0; i < json_array_size(json_object_get(in, "headers")); i++) {
 		const json_t *pair = json_array_get(json_object_get(in, "headers"), i);
 		cairn_kvlist_add(&r.headers, json_string_value(json_array_get(pair, 0)),
-				 json_string_value(json_array_get(pair, 1)));
+		                 json_string_value(json_array_get(pair, 1)));
 	}
 	v = json_object_get(in, "body");
 	if (json_is_string(v))
@@ -212,8 +212,9 @@ static void sign_one(const json_t *in, json_t *outlist)
 		free(url);
 	}
 	json_object_set_new(out, "signature", json_string(tr.signature));
-	json_object_set_new(out, "canonical_request",
-			    json_stringn_nocheck(cairn_buf_cstr(&tr.canonical_request), tr.canonical_request.len));
+	json_object_set_new(
+	    out, "canonical_request",
+	    json_stringn_nocheck(cairn_buf_cstr(&tr.canonical_request), tr.canonical_request.len));
 	json_array_append_new(outlist, out);
 	(void)k;
 	cairn_sigv4_trace_dispose(&tr);
@@ -263,7 +264,8 @@ static json_t *build_one(const json_t *in)
 		return json_pack("{s:s}", "error", "no such operation");
 	}
 	cairn_awsreq_init(&r);
-	if (cairn_proto_validate(m, op, params) < 0 || cairn_proto_build(m, opname, op, params, &r) < 0) {
+	if (cairn_proto_validate(m, op, params) < 0 ||
+	    cairn_proto_build(m, opname, op, params, &r) < 0) {
 		out = json_pack("{s:s}", "error", cairn_error_last());
 		cairn_awsreq_dispose(&r);
 		cairn_model_free(m);
@@ -271,12 +273,13 @@ static json_t *build_one(const json_t *in)
 	}
 	q = json_array();
 	for (i = 0; i < r.query.n; i++)
-		json_array_append_new(q, json_pack("[s, s?]", r.query.v[i].key, r.query.v[i].value));
+		json_array_append_new(q,
+		                      json_pack("[s, s?]", r.query.v[i].key, r.query.v[i].value));
 	h = json_object();
 	for (i = 0; i < r.headers.n; i++)
 		json_object_set_new(h, r.headers.v[i].key, json_string(r.headers.v[i].value));
-	out = json_pack("{s:s, s:s, s:o, s:o, s:s%}", "method", r.method, "path", r.path, "query", q,
-			"headers", h, "body", cairn_buf_cstr(&r.body), r.body.len);
+	out = json_pack("{s:s, s:s, s:o, s:o, s:s%}", "method", r.method, "path", r.path, "query",
+	                q, "headers", h, "body", cairn_buf_cstr(&r.body), r.body.len);
 	cairn_awsreq_dispose(&r);
 	cairn_model_free(m);
 	return out;
@@ -292,8 +295,9 @@ int cli_cmd_aws_build(int argc, char **argv)
 	(void)argv;
 	in = json_loadf(stdin, 0, &e);
 	if (!json_is_array(in))
-		return cli_fail("__aws-build", "stdin: expected a JSON list of {service, operation, params} (%s)",
-				e.text);
+		return cli_fail("__aws-build",
+		                "stdin: expected a JSON list of {service, operation, params} (%s)",
+		                e.text);
 	out = json_array();
 	for (i = 0; i < json_array_size(in); i++)
 		json_array_append_new(out, build_one(json_array_get(in, i)));
