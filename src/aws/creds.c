@@ -394,7 +394,6 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 	const char *tokfile = getenv_nz("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	const char *tok = getenv_nz("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	char *url, *token = NULL;
-	cairn_endpoint ep;
 	cairn_awsreq req;
 	int rc = 0, attempt;
 	json_t *j = NULL;
@@ -407,72 +406,27 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 	}
 	url = rel ? cairn_xasprintf("http://169.254.170.2%s%s", rel[0] == '/' ? "" : "/", rel)
 	          : cairn_xstrdup(full);
-	memset(&ep, 0, sizeof(ep));
-	if (!rel) {
-		/* a full URI: https, or http to loopback or the ECS/EKS agents */
-		const char *p = strstr(full, "://");
-		const char *host = p ? p + 3 : "";
-		int http = strncasecmp(full, "http://", 7) == 0;
-		if (http && !(strncmp(host, "169.254.170.2", 13) == 0 ||
-		              strncmp(host, "169.254.170.23", 14) == 0 ||
-		              strncmp(host, "[fd00:ec2::23]", 14) == 0)) {
-			if (cairn_endpoint_parse_url(full, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-			                             &ep) < 0) {
-				free(url);
-				return CAIRN_EINVALID;
-			}
-		} else if (!http && strncasecmp(full, "https://", 8) != 0) {
-			free(url);
-			return cairn_error_setc(
-			    CAIRN_EINVALID, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or "
-			                    "http to a loopback address or the container agent");
-		}
-		cairn_endpoint_dispose(&ep);
-	}
-	if (tokfile) {
-		char *p = cairn_expand_home(tokfile);
-		size_t len;
-		rc = cairn_file_read(p, &token, &len);
-		free(p);
-		if (rc < 0) {
-			free(url);
-			return cairn_error_setc(
-			    CAIRN_EINVALID,
-			    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read: %s",
-			    cairn_error_last());
-		}
-		while (len && (token[len - 1] == '\n' || token[len - 1] == '\r'))
-			token[--len] = '\0';
-	} else if (tok) {
-		token = cairn_xstrdup(tok);
-	}
-	if (token && (strchr(token, '\r') || strchr(token, '\n'))) {
-		free(url);
-		free(token);
-		return cairn_error_setc(CAIRN_EINVALID,
-		                        "the container authorization token contains a line break");
-	}
 	cairn_awsreq_init(&req);
-	if (cairn_endpoint_parse_url(url, "container credentials URI", &ep) < 0 &&
-	    strncmp(url, "http://", 7) != 0) {
-		free(url);
-		free(token);
-		return CAIRN_EINVALID;
-	}
-	cairn_endpoint_dispose(&ep);
-	/* split the URL by hand: parse_url refuses link-local http */
+	/* scheme://host[:port]/path?query */
 	{
-		const char *p = strstr(url, "://") + 3;
-		const char *slash = p + strcspn(p, "/?");
+		const char *sep = strstr(url, "://");
+		const char *p = sep ? sep + 3 : url;
+		const char *slash = p + strcspn(p, "/?#");
 		const char *q = strchr(slash, '?');
-		req.scheme = cairn_xstrndup(url, (size_t)(strstr(url, "://") - url));
+		if (!sep || slash == p) {
+			free(url);
+			return cairn_error_setc(CAIRN_EINVALID,
+			                        "AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL");
+		}
+		req.scheme = cairn_xstrndup(url, (size_t)(sep - url));
 		req.host = cairn_xstrndup(p, (size_t)(slash - p));
 		req.path = q ? cairn_xstrndup(slash, (size_t)(q - slash))
 		             : cairn_xstrdup(*slash ? slash : "/");
 		if (q) {
 			const char *s = q + 1;
-			while (*s) {
-				const char *amp = strchr(s, '&'), *e = amp ? amp : s + strlen(s);
+			while (*s && *s != '#') {
+				const char *amp = strchr(s, '&'),
+				           *e = amp ? amp : s + strcspn(s, "#");
 				const char *eq = memchr(s, '=', (size_t)(e - s));
 				cairn_buf k = CAIRN_BUF_INIT, v = CAIRN_BUF_INIT;
 				cairn_uri_decode(&k, s, (size_t)((eq ? eq : e) - s), 0);
@@ -485,6 +439,53 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 				s = amp ? amp + 1 : e;
 			}
 		}
+	}
+	/* A full URI must be https, or http to loopback or to the ECS/EKS
+	 * agents (the SDKs' rule). */
+	if (!rel && strcasecmp(req.scheme, "https") != 0) {
+		static const char *agents[] = {"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"};
+		size_t i,
+		    hl = req.host[0] == '[' ? strcspn(req.host, "]") + 1 : strcspn(req.host, ":");
+		int ok = strcasecmp(req.scheme, "http") == 0 && cairn_host_is_loopback(req.host);
+		for (i = 0; !ok && i < CAIRN_ARRAY_SIZE(agents); i++)
+			ok = strcasecmp(req.scheme, "http") == 0 && strlen(agents[i]) == hl &&
+			     strncmp(req.host, agents[i], hl) == 0;
+		if (!ok) {
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "AWS_CONTAINER_CREDENTIALS_FULL_URI %s://%s: must be https, or "
+			    "http to a loopback address or the container agent",
+			    req.scheme, req.host);
+			cairn_awsreq_dispose(&req);
+			free(url);
+			return rc;
+		}
+	}
+	if (tokfile) {
+		char *p = cairn_expand_home(tokfile);
+		size_t len;
+		rc = cairn_file_read(p, &token, &len);
+		free(p);
+		if (rc < 0) {
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read: %s",
+			    cairn_error_last());
+			cairn_awsreq_dispose(&req);
+			free(url);
+			return rc;
+		}
+		while (len && (token[len - 1] == '\n' || token[len - 1] == '\r'))
+			token[--len] = '\0';
+	} else if (tok) {
+		token = cairn_xstrdup(tok);
+	}
+	if (token && (strchr(token, '\r') || strchr(token, '\n'))) {
+		cairn_awsreq_dispose(&req);
+		free(url);
+		free(token);
+		return cairn_error_setc(CAIRN_EINVALID,
+		                        "the container authorization token contains a line break");
 	}
 	req.method = cairn_xstrdup("GET");
 	if (token)
