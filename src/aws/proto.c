@@ -979,6 +979,29 @@ static void decode_list_keys(json_t *res)
 	}
 }
 
+/* S3 answers a request sent to the wrong region with a redirect or an
+ * authorization error and the bucket's region in x-amz-bucket-region;
+ * cairn does not follow it (botocore does), so say where the bucket is. */
+static void s3_region_hint(const cairn_model *m, const cairn_proto_resp *r, cairn_proto_err *err)
+{
+	const char *region = header(r->headers, "x-amz-bucket-region");
+	char *msg;
+	if (strcmp(m->name, "s3") != 0 || !region || !*region || !err->code)
+		return;
+	if (!(r->status == 301 || r->status == 307 || strcmp(err->code, "PermanentRedirect") == 0 ||
+	      strcmp(err->code, "AuthorizationHeaderMalformed") == 0))
+		return;
+	msg = cairn_xasprintf("%s%sthe bucket is in region %s, not the one this run uses",
+	                      err->message ? err->message : "", err->message ? " (" : "", region);
+	if (err->message) {
+		char *m2 = cairn_xasprintf("%s)", msg);
+		free(msg);
+		msg = m2;
+	}
+	free(err->message);
+	err->message = msg;
+}
+
 /* ---- parse ------------------------------------------------------------- */
 
 static void add_metadata(json_t *res, const char *rid, long status)
@@ -1143,6 +1166,7 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 				generic_error(r, err);
 			if (ok && !err->code)
 				err->code = cairn_xstrdup("InternalError");
+			s3_region_hint(m, r, err);
 			cairn_xml_free(root);
 			return CAIRN_PROTO_ERROR;
 		}

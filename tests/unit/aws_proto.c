@@ -489,6 +489,23 @@ TEST(errors_of_every_protocol)
 	          CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "InternalError");
 	cairn_proto_err_dispose(&e);
+	/* a bucket in another region: the message says which */
+	cairn_kvlist_add(&h, "x-amz-bucket-region", "eu-west-1");
+	CHECK_INT(
+	    parse(
+	        m, "GetBucketVersioning", 301,
+	        "<Error><Code>PermanentRedirect</Code><Message>Use the endpoint.</Message></Error>",
+	        &h, &out, &e),
+	    CAIRN_PROTO_ERROR);
+	CHECK_STR(
+	    e.message,
+	    "Use the endpoint. (the bucket is in region eu-west-1, not the one this run uses)");
+	cairn_proto_err_dispose(&e);
+	CHECK_INT(parse(m, "HeadBucket", 301, "", &h, &out, &e), CAIRN_PROTO_ERROR);
+	CHECK_STR(e.code, "301");
+	CHECK_CONTAINS(e.message, "the bucket is in region eu-west-1");
+	cairn_proto_err_dispose(&e);
+	cairn_kvlist_dispose(&h);
 	/* a 200 that is not XML is a decoding failure, not a result */
 	CHECK(parse(m, "ListBuckets", 200, "<oops", NULL, &out, &e) < 0);
 	CHECK_CONTAINS(cairn_error_last(), "not XML");
