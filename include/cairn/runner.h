@@ -26,7 +26,9 @@
  * The Lua module: require "cairn.aws" returns a table where aws.<service>
  * is a proxy whose fields are operations (aws.s3.HeadBucket{...}), plus
  * aws.call(service, operation, params), aws.sleep(seconds), aws.region,
- * aws.partition, aws.url_suffix, and aws.null / aws.array_mt (luajson.h).
+ * aws.partition, aws.url_suffix, aws.error_mt, and aws.null /
+ * aws.array_mt (luajson.h). Tasks are found through a registry table;
+ * the threads' extra space is left to the embedder.
  */
 #ifndef CAIRN_RUNNER_H
 #define CAIRN_RUNNER_H
