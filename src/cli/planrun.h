@@ -53,6 +53,8 @@ typedef struct cli_planrun {
 	json_t *live;             /* the refresh result */
 	cairn_plan *plan;         /* the plan, made or loaded */
 	int saved;                /* plan came from a file */
+	char **azs;               /* Fn::GetAZs of the region, when the template uses it */
+	size_t nazs;
 } cli_planrun;
 
 void cli_planrun_init(cli_planrun *r, const char *cmd);
