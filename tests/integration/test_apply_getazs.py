@@ -1,5 +1,7 @@
 """Fn::GetAZs at plan and apply: cairn asks EC2 for the region's zones
 (only when the template uses it) and places resources in them."""
+import json
+
 import cairntest
 
 TEMPLATE = """
@@ -20,9 +22,25 @@ Resources:
       VpcId: !Ref Net
       CidrBlock: 10.20.2.0/24
       AvailabilityZone: !Select [1, !GetAZs {Ref: "AWS::Region"}]
+  Guard:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: only the VPC itself
+      VpcId: !GetAtt First.VpcId
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: !GetAtt Net.CidrBlock
 Outputs:
   Zones:
     Value: !Join [",", !GetAZs ""]
+  FirstZone:
+    Value: !GetAtt First.AvailabilityZone
+  FirstCidr:
+    Value: !GetAtt First.CidrBlock
+  GuardVpc:
+    Value: !GetAtt Guard.VpcId
 """
 
 
@@ -47,8 +65,16 @@ class TestGetAZs(cairntest.CairnTestCase):
                    for s in ec2.describe_subnets(Filters=[{"Name": "cidr-block",
                                                           "Values": ["10.20.1.0/24", "10.20.2.0/24"]}])["Subnets"]}
         self.assertEqual(subnets, {"10.20.1.0/24": zones[0], "10.20.2.0/24": zones[1]})
-        out = self.cairn_ok("output", "--stack-name", "azs").stdout
-        self.assertIn(",".join(zones), out)
+        out = json.loads(self.cairn_ok("output", "--json", "--stack-name", "azs").stdout)
+        vpc = ec2.describe_subnets(SubnetIds=[out["FirstCidr"] and json.loads(
+            self.cairn_ok("state", "show", "--json", "--stack-name", "azs", "First").stdout)["id"]])["Subnets"][0]["VpcId"]
+        self.assertEqual(out["Zones"], ",".join(zones))
+        self.assertEqual(out["FirstZone"], zones[0])
+        self.assertEqual(out["FirstCidr"], "10.20.1.0/24")
+        self.assertEqual(out["GuardVpc"], vpc)
+        group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                      {"Name": "description", "Values": ["only the VPC itself"]}])["SecurityGroups"][0]
+        self.assertEqual(group["IpPermissions"][0]["IpRanges"][0]["CidrIp"], "10.20.0.0/16")
         r = self.cairn("plan", "-detailed-exitcode", t)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.cairn_ok("destroy", "--auto-approve", t)
