@@ -331,6 +331,7 @@ class TestCloudTrail(cairntest.CairnTestCase):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("Trail (AWS::CloudTrail::Trail)", r.stderr)
         self.assertIn("a trail has EventSelectors or AdvancedEventSelectors, not both", r.stderr)
+        self.assertEqual(self.ct.describe_trails()["trailList"], [])
 
 
 if __name__ == "__main__":
