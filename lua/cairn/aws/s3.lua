@@ -932,8 +932,7 @@ end
 
 function BucketPolicy.create(ctx, props)
   local bucket = props.Bucket
-  local ok, current = pcall(get_policy, bucket)
-  if ok and current ~= nil then
+  if get_policy(bucket) ~= nil then
     error(("PutBucketPolicy (s3): bucket %s already has a bucket policy that cairn did not put: "
       .. "merge its statements into PolicyDocument and delete it (aws s3api delete-bucket-policy "
       .. "--bucket %s), then run the command again"):format(bucket, bucket), 0)
