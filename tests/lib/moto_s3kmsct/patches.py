@@ -15,8 +15,6 @@ S3
     x-amz-transition-default-minimum-object-size; S3's default for a new
     configuration is all_storage_classes_128K). GetBucketLifecycle-
     Configuration answers the rules as they were put.
-  - PutObjectLockConfiguration without a Rule removes the bucket's default
-    retention, as S3 does (moto keeps the old one).
   - PutBucketPolicy refuses a policy naming an IAM role or user of the
     account that IAM does not know (yet) with MalformedPolicy "Invalid
     principal in policy", as S3 does; an entity created less than
@@ -183,12 +181,10 @@ def _lc_rule(raw):
 
 
 def _patch_s3():
-    from moto.s3 import models, responses
+    from moto.s3 import responses
     from moto.s3.exceptions import NoSuchLifecycleConfiguration, S3ClientError
 
-    global _MalformedPolicy
-
-    class _MalformedPolicy(S3ClientError):
+    class MalformedPolicy(S3ClientError):
         def __init__(self, msg):
             super().__init__("MalformedPolicy", msg)
 
@@ -198,7 +194,7 @@ def _patch_s3():
         if "policy" in querystring:
             body = self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body
             if _unknown_principal(self.current_account, body):
-                raise _MalformedPolicy("Invalid principal in policy")
+                raise MalformedPolicy("Invalid principal in policy")
             result = put(self, request, bucket_name, querystring)
             if result == "True":
                 return 204, {}, ""
@@ -252,18 +248,6 @@ def _patch_s3():
 
     responses.S3Response.get_bucket_logging = get_bucket_logging
 
-    lock = models.S3Backend.put_object_lock_configuration
-
-    def put_object_lock_configuration(self, bucket_name, lock_enabled, mode=None, days=None,
-                                      years=None):
-        lock(self, bucket_name, lock_enabled, mode, days, years)
-        if mode is None:
-            bucket = self.get_bucket(bucket_name)
-            bucket.default_lock_mode = ""
-            bucket.default_lock_days = 0
-            bucket.default_lock_years = 0
-
-    models.S3Backend.put_object_lock_configuration = put_object_lock_configuration
 
 
 # ---- KMS --------------------------------------------------------------------
