@@ -835,8 +835,14 @@ function Bucket.read(ctx, id, props)
   local lc = lock and lock.ObjectLockConfiguration
   live.ObjectLockEnabled = lc ~= nil and lc.ObjectLockEnabled == "Enabled"
   if live.ObjectLockEnabled then live.ObjectLockConfiguration = lock_from_api(lc) end
-  local acc = aws.s3.GetBucketAccelerateConfiguration { Bucket = id }
-  if acc.Status then live.AccelerateConfiguration = { AccelerationStatus = acc.Status } end
+  -- Transfer Acceleration does not exist in every partition (GovCloud,
+  -- China): read it only as far as S3 answers, unless the template sets it
+  local aok, acc = pcall(aws.s3.GetBucketAccelerateConfiguration, { Bucket = id })
+  if aok then
+    if acc.Status then live.AccelerateConfiguration = { AccelerationStatus = acc.Status } end
+  elseif props.AccelerateConfiguration ~= nil then
+    error(acc, 0)
+  end
   local cors = get_optional("GetBucketCors", id, "NoSuchCORSConfiguration")
   if cors then live.CorsConfiguration = cors_from_api(cors.CORSRules) end
   local life = get_optional("GetBucketLifecycleConfiguration", id, "NoSuchLifecycleConfiguration")
