@@ -1097,7 +1097,9 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 			json_error(m, r, err);
 			return CAIRN_PROTO_ERROR;
 		}
-		if (r->len && !(m->protocol == CAIRN_PROTO_REST_JSON && has_out &&
+		if (ok && !has_out) {
+			/* no output: a success's body is not read (botocore does not) */
+		} else if (r->len && !(m->protocol == CAIRN_PROTO_REST_JSON && has_out &&
 		                json_object_get(os.shape, "payload"))) {
 			body = json_loadb(r->body, r->len, JSON_DECODE_ANY, &jerr);
 			if (!body) {
@@ -1144,6 +1146,11 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 				isstream = strcmp(t, "blob") == 0 || strcmp(t, "string") == 0;
 			}
 		}
+		/* A REST-XML operation without output (PutBucketPolicy): a
+		 * success's body is not read, as botocore does not read it (S3
+		 * sends 204 with none; emulators have been seen to send text). */
+		if (ok && m->protocol == CAIRN_PROTO_REST_XML && !has_out)
+			isstream = 1;
 		if (!isstream) {
 			rc = parse_xml_body(r, &root);
 			if (rc < 0) {
