@@ -24,21 +24,46 @@
 
 enum { OPT_POLICIES = 1, OPT_FAIL_ON, OPT_FORMAT, OPT_OUTPUT, OPT_SHOW_PASSED, OPT_DOCUMENT };
 
-/* Fn::ImportValue of an export that no state in the state directory has:
- * not known yet (a pull request checks a stack before the stack that
- * exports the value is applied), never an error (stack.h). */
-static json_t *import_unknown(void *ud, const char *export_name)
+/* Exports no state has yet are unknown here, not an error: check judges a
+ * template before anything is applied (docs/internals/stack-document.md). */
+static json_t *no_import(void *ud, const char *name)
 {
 	(void)ud;
-	(void)export_name;
+	(void)name;
 	return NULL;
 }
 
-static const cairn_eval_env check_env = {NULL, NULL, import_unknown, NULL};
+static const cairn_eval_env planned_env = {NULL, NULL, no_import, NULL};
+
+/* The sandbox limits, from CAIRN_POLICY_MEMORY (MiB) and
+ * CAIRN_POLICY_INSTRUCTIONS (per check call); 0 for the defaults. */
+static int limits(size_t *memory, long long *instructions)
+{
+	const char *m = getenv("CAIRN_POLICY_MEMORY"), *i = getenv("CAIRN_POLICY_INSTRUCTIONS");
+	char *end;
+	*memory = 0;
+	*instructions = 0;
+	if (m && *m) {
+		unsigned long long v = strtoull(m, &end, 10);
+		if (*end || v == 0 || v > 65536)
+			return cli_fail("check", "CAIRN_POLICY_MEMORY must be a number of MiB (1 to 65536), "
+						 "not '%s'", m);
+		*memory = (size_t)v << 20;
+	}
+	if (i && *i) {
+		long long v = strtoll(i, &end, 10);
+		if (*end || v < 1000)
+			return cli_fail("check", "CAIRN_POLICY_INSTRUCTIONS must be a number of at least "
+						 "1000, not '%s'", i);
+		*instructions = v;
+	}
+	return 0;
+}
 
 /* A stack document saved as JSON (--document): every built-in pack and
  * the --policies packs; live when the document says so. No positions. */
-static int check_document(cairn_policy_set *set, const char *path, cairn_policy_report *rep)
+static int check_document(cairn_policy_set *set, const char *path, cairn_policy_report *rep,
+			  size_t memory, long long instructions)
 {
 	json_error_t je;
 	json_t *doc = json_load_file(path, 0, &je);
@@ -48,6 +73,8 @@ static int check_document(cairn_policy_set *set, const char *path, cairn_policy_
 	if (!doc)
 		return cli_fail("check", "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	memset(&ro, 0, sizeof(ro));
+	ro.memory_limit = memory;
+	ro.instruction_limit = instructions;
 	ro.live = json_is_true(json_object_get(doc, "live")) ||
 		  json_is_object(json_object_get(doc, "account_data"));
 	if (!json_is_string(json_object_get(doc, "file")))
@@ -89,6 +116,8 @@ int cli_cmd_check(int argc, char **argv)
 	const char **files = NULL, **dirs = NULL, *output = NULL, *v;
 	size_t nfiles = 0, ndirs = 0, i, k;
 	int id, rc = 1, errors = 0, show_passed = 0, documents = 0;
+	size_t memory;
+	long long instructions;
 	char **extra = NULL; /* pack names of the --policies directories */
 	FILE *out = stdout;
 
@@ -142,7 +171,7 @@ int cli_cmd_check(int argc, char **argv)
 		cli_usage(&p, stderr);
 		goto done;
 	}
-	if (cli_stackopts_finish(&so) < 0)
+	if (cli_stackopts_finish(&so) < 0 || limits(&memory, &instructions))
 		goto done;
 
 	/* The built-in packs are always known (waivers may name any of their
@@ -187,7 +216,7 @@ int cli_cmd_check(int argc, char **argv)
 		cairn_diags fd = CAIRN_DIAGS_INIT;
 
 		if (documents) {
-			if (check_document(set, files[i], &rep))
+			if (check_document(set, files[i], &rep, memory, instructions))
 				errors = 1;
 			continue;
 		}
@@ -202,11 +231,13 @@ int cli_cmd_check(int argc, char **argv)
 		t = cairn_stack_template(st);
 		if (cairn_policy_template_packs(set, t, &packs, &npacks, &fd) < 0)
 			errors = 1;
-		if (cairn_stack_document(st, &check_env, &doc) < 0) {
+		if (cairn_stack_document(st, &planned_env, &doc) < 0) {
 			cli_fail("check", "%s: %s", files[i], cairn_error_last());
 			errors = 1;
 		} else {
 			memset(&ro, 0, sizeof(ro));
+			ro.memory_limit = memory;
+			ro.instruction_limit = instructions;
 			ro.locate = cairn_policy_locate_template;
 			ro.locate_ud = (void *)t;
 			ro.stack_waivers = json_object_get(

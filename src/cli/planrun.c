@@ -6,10 +6,10 @@
  * --profile) and the environment, and asked for the account id (STS
  * GetCallerIdentity), which the stack needs for AWS::AccountId; the stack
  * is loaded with that region and account and with state_dir = the
- * directory of the state, so Fn::ImportValue finds the stacks beside it;
- * a template that uses Fn::GetAZs is loaded again with the region's
- * availability zones (EC2 DescribeAvailabilityZones: those available to
- * the account, in alphabetical order, as CloudFormation gives them);
+ * directory of the state, so Fn::ImportValue finds the stacks beside it,
+ * and, when the template uses Fn::GetAZs, with the region's Availability
+ * Zones (EC2 DescribeAvailabilityZones, asked only then, so a role
+ * without ec2:DescribeAvailabilityZones can plan other stacks);
  * the state is locked (failing at once when another cairn holds it) and
  * opened; the provider runtime is made. Planning refreshes every resource
  * of the state through its provider (in parallel) and makes the plan.
@@ -94,24 +94,17 @@ static int open_aws(cli_planrun *r)
 	return 0;
 }
 
-/* 1 when v (a template value, long-form intrinsics) holds Fn::GetAZs. */
-static int uses_getazs(const json_t *v)
+/* 1 when the file mentions Fn::GetAZs (long or short form). A mention in
+ * a comment costs one extra read-only call, nothing more. */
+static int uses_getazs(const char *file)
 {
-	const char *k;
-	json_t *x;
-	size_t i;
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, x) {
-			if (strcmp(k, "Fn::GetAZs") == 0 || uses_getazs(x))
-				return 1;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
-			if (uses_getazs(x))
-				return 1;
-		}
-	}
-	return 0;
+	char *text;
+	int found;
+	if (cairn_file_read(file, &text, NULL) < 0)
+		return 0; /* cairn_stack_load reports it */
+	found = strstr(text, "GetAZs") != NULL;
+	free(text);
+	return found;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -119,32 +112,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The availability zones of the client's region into r->azs. */
-static int read_azs(cli_planrun *r)
+/* The region's Availability Zones, as CloudFormation's Fn::GetAZs gives
+ * them: the zones (not Local or Wavelength Zones) that are available, in
+ * name order. */
+static int load_azs(cli_planrun *r)
 {
-	json_t *out = NULL, *z;
+	json_t *params = json_pack("{s:[{s:s,s:[s]},{s:s,s:[s]}]}", "Filters",
+				   "Name", "zone-type", "Values", "availability-zone",
+				   "Name", "state", "Values", "available");
+	json_t *out = NULL, *zones, *z;
 	size_t i;
-	if (cairn_aws_call(r->aws, "ec2", "DescribeAvailabilityZones", NULL, &out, NULL) < 0) {
-		cli_fail(r->cmd, "Fn::GetAZs needs the availability zones of %s: %s; allow "
-				 "ec2:DescribeAvailabilityZones to these credentials, or write the "
-				 "zones in the template",
-			 cairn_aws_region(r->aws), cairn_error_last());
+	int rc = cairn_aws_call(r->aws, "ec2", "DescribeAvailabilityZones", params, &out, NULL);
+	json_decref(params);
+	if (rc < 0) {
+		cli_fail(r->cmd, "the template uses Fn::GetAZs, and the Availability Zones of %s "
+			 "could not be read: %s", cairn_aws_region(r->aws), cairn_error_last());
 		return -1;
 	}
-	r->azs = cairn_xcalloc(json_array_size(json_object_get(out, "AvailabilityZones")) + 1,
-			       sizeof(char *));
-	json_array_foreach(json_object_get(out, "AvailabilityZones"), i, z) {
+	zones = json_object_get(out, "AvailabilityZones");
+	r->azs = cairn_xcalloc(json_array_size(zones) + 1, sizeof(char *));
+	json_array_foreach(zones, i, z) {
 		const char *name = json_string_value(json_object_get(z, "ZoneName"));
-		const char *state = json_string_value(json_object_get(z, "State"));
-		const char *type = json_string_value(json_object_get(z, "ZoneType"));
-		if (name && (!state || strcmp(state, "available") == 0) &&
-		    (!type || strcmp(type, "availability-zone") == 0))
+		if (name)
 			r->azs[r->nazs++] = cairn_xstrdup(name);
 	}
 	json_decref(out);
 	qsort(r->azs, r->nazs, sizeof(char *), cmp_str);
-	cairn_log(CAIRN_LOG_DEBUG, "Fn::GetAZs: %zu availability zones in %s", r->nazs,
-		  cairn_aws_region(r->aws));
 	return 0;
 }
 
@@ -152,23 +145,17 @@ static int load_stack(cli_planrun *r, const char *file, const char *state_dir)
 {
 	cairn_diags d = CAIRN_DIAGS_INIT;
 	int rc;
+
+	if (!r->azs && uses_getazs(file) && load_azs(r) < 0)
+		return -1;
+	r->so.opts.azs = (const char *const *)r->azs;
+	r->so.opts.nazs = r->nazs;
 	r->so.opts.region = cairn_aws_region(r->aws);
 	r->so.opts.account_id = r->account;
 	r->so.opts.partition = cairn_aws_partition(r->aws);
 	r->so.opts.url_suffix = cairn_aws_url_suffix(r->aws);
 	r->so.opts.state_dir = state_dir;
 	rc = cairn_stack_load(&r->stack, file, &r->so.opts, &d);
-	if (rc == 0 && !r->azs && uses_getazs(cairn_template_root(cairn_stack_template(r->stack)))) {
-		/* again, with the zones: Fn::GetAZs is evaluated while loading */
-		cairn_diags_dispose(&d);
-		cairn_stack_free(r->stack);
-		r->stack = NULL;
-		if (read_azs(r) < 0)
-			return -1;
-		r->so.opts.azs = (const char *const *)r->azs;
-		r->so.opts.nazs = r->nazs;
-		rc = cairn_stack_load(&r->stack, file, &r->so.opts, &d);
-	}
 	cairn_diags_print(&d, stderr);
 	if (rc < 0)
 		fprintf(stderr, "cairn %s: %zu error%s in %s; nothing was planned\n", r->cmd,
@@ -372,7 +359,6 @@ int cli_planrun_apply(cli_planrun *r)
 
 void cli_planrun_dispose(cli_planrun *r)
 {
-	size_t i;
 	cairn_plan_free(r->plan);
 	json_decref(r->live);
 	cairn_engine_free(r->eng);
@@ -381,11 +367,11 @@ void cli_planrun_dispose(cli_planrun *r)
 		fprintf(stderr, "cairn %s: %s\n", r->cmd, cairn_error_last());
 	free(r->state_path);
 	cairn_stack_free(r->stack);
-	for (i = 0; i < r->nazs; i++)
-		free(r->azs[i]);
-	free(r->azs);
 	cairn_aws_free(r->aws);
 	cli_stackopts_dispose(&r->so);
 	free(r->targets);
+	while (r->nazs > 0)
+		free(r->azs[--r->nazs]);
+	free(r->azs);
 	memset(r, 0, sizeof(*r));
 }

@@ -46,8 +46,6 @@ typedef struct cli_planrun {
 	cairn_aws *aws;           /* the client */
 	const char *account;      /* the account id (borrowed from aws) */
 	cairn_stack *stack;       /* the loaded template */
-	char **azs;               /* the region's availability zones, when Fn::GetAZs needs them */
-	size_t nazs;
 	char *state_path;         /* the state file */
 	cairn_lock *lock;         /* held from open to dispose */
 	cairn_state *st;          /* the state */
@@ -55,6 +53,8 @@ typedef struct cli_planrun {
 	json_t *live;             /* the refresh result */
 	cairn_plan *plan;         /* the plan, made or loaded */
 	int saved;                /* plan came from a file */
+	char **azs;               /* Fn::GetAZs of the region, when the template uses it */
+	size_t nazs;
 } cli_planrun;
 
 void cli_planrun_init(cli_planrun *r, const char *cmd);

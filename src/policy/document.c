@@ -533,7 +533,7 @@ static int unknown_tostring(lua_State *L)
 
 static void push_unknown(lua_State *L, const json_t *expr, const cairn_buf *path)
 {
-	unknown_ud *u = lua_newuserdatauv(L, sizeof(*u), 1);
+	unknown_ud *u = lua_newuserdatauv(L, sizeof(*u), 2);
 	u->expr = expr;
 	lua_pushlstring(L, path->ptr ? path->ptr : "", path->len);
 	lua_setiuservalue(L, -2, 1);
@@ -725,13 +725,42 @@ static int lazy_info(lua_State *L, int t, const json_t **obj)
 	return 1;
 }
 
+/* Whether key k of lazy table t was converted already (and, when set,
+ * records that it is now). A member the policy removed after reading it
+ * stays removed: converting it again would grow the exempt memory. */
+static int lazy_done(lua_State *L, int t, const char *k, int set)
+{
+	int r;
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_LAZY);
+	lua_pushvalue(L, t);
+	if (lua_rawget(L, -2) != LUA_TTABLE) {
+		lua_pop(L, 2);
+		return 1;
+	}
+	if (lua_rawgeti(L, -1, 3) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, 3);
+	}
+	lua_getfield(L, -1, k);
+	r = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (set) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, k);
+	}
+	lua_pop(L, 3);
+	return r;
+}
+
 static int lazy_index(lua_State *L)
 {
 	const json_t *obj, *v;
 	if (lua_type(L, 2) != LUA_TSTRING || !lazy_info(L, 1, &obj))
 		return 0;
 	v = json_object_get(obj, lua_tostring(L, 2));
-	if (!v)
+	if (!v || lazy_done(L, 1, lua_tostring(L, 2), 1))
 		return 0;
 	convert_key(L, v, lua_tostring(L, -1), lua_tostring(L, 2));
 	lua_pushvalue(L, 2);
@@ -757,6 +786,8 @@ static void lazy_force(lua_State *L, int t)
 			continue;
 		}
 		lua_pop(L, 1);
+		if (lazy_done(L, t, k, 1))
+			continue;
 		lua_pushstring(L, k);
 		convert_key(L, v, prefix, k);
 		lua_rawset(L, t);
@@ -806,6 +837,8 @@ static void open_lazy(lua_State *L)
 		lua_setfield(L, -2, "__cairn_force");
 		lua_pushliteral(L, "properties");
 		lua_setfield(L, -2, "__name");
+		lua_pushliteral(L, "properties");
+		lua_setfield(L, -2, "__metatable");
 	}
 	lua_pop(L, 1);
 	lua_newtable(L);
@@ -983,7 +1016,17 @@ static int doc_section(lua_State *L)
 		lua_pushnil(L);
 		return 1;
 	}
+	/* Converted once: the conversion is exempt from the memory cap, so
+	 * repeating it must not be a way to grow the exemption. */
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_CACHE);
+	lua_pushfstring(L, "section:%s", name);
+	if (lua_rawget(L, -2) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
 	convert(L, v, "");
+	lua_pushfstring(L, "section:%s", name);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, -4);
 	return 1;
 }
 
@@ -1005,7 +1048,13 @@ static int doc_unknown(lua_State *L)
 	unknown_ud *u = luaL_testudata(L, 1, UNKNOWN_MT);
 	if (!u)
 		return 0;
-	convert(L, u->expr, "");
+	/* converted once (see doc_section) */
+	if (lua_getiuservalue(L, 1, 2) == LUA_TNIL) {
+		lua_pop(L, 1);
+		convert(L, u->expr, "");
+		lua_pushvalue(L, -1);
+		lua_setiuservalue(L, 1, 2);
+	}
 	lua_getiuservalue(L, 1, 1);
 	return 2;
 }

@@ -664,6 +664,11 @@ static int str_rep(lua_State *L)
 		/* Say where, rather than failing inside the allocator. */
 		size_t cap, room = cairn_sandbox_headroom(L, &cap);
 		double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
+		if (total > (double)room && total <= (double)cap) {
+			/* garbage counts until it is collected */
+			lua_gc(L, LUA_GCCOLLECT);
+			room = cairn_sandbox_headroom(L, &cap);
+		}
 		if (total > (double)room)
 			return luaL_error(L, "memory cap of %d MiB exceeded: string.rep of %d MiB",
 					  (int)(cap >> 20), (int)(total / 1048576.0));

@@ -643,7 +643,6 @@ int cairn_policy_set_add_dir(cairn_policy_set *set, const char *dir, cairn_diags
 
 typedef struct waiver_slot {
 	cairn_waiver w;         /* as written */
-	const cairn_policy *policy; /* the control it names */
 	long resource;          /* index in the document, -1 for a stack-level waiver */
 	int used;               /* waived or reported a result */
 	int passed;             /* its policy passed on its resource */
@@ -653,6 +652,42 @@ typedef struct waivers {
 	waiver_slot *v;
 	size_t n, cap;
 } waivers;
+
+/* Whether a waiver's Control names policy p: its id ("cis-2.1.4", any
+ * case), "<pack>/<id>", or "<framework>/<control id>" of one of its
+ * mappings ("cis-aws-3.0/2.1.4", "nist-800-53-r5/AC-6"). */
+static int control_matches(const char *control, const cairn_policy *p)
+{
+	const char *slash = strchr(control, '/');
+	const char *id;
+	size_t fl, i;
+	const char *k;
+	json_t *ids, *x;
+	if (!slash)
+		return strcasecmp(control, p->id) == 0;
+	fl = (size_t)(slash - control);
+	id = slash + 1;
+	if (strlen(p->pack) == fl && strncasecmp(control, p->pack, fl) == 0 &&
+	    strcasecmp(id, p->id) == 0)
+		return 1;
+	json_object_foreach(p->frameworks, k, ids) {
+		if (strlen(k) != fl || strncasecmp(control, k, fl) != 0)
+			continue;
+		json_array_foreach(ids, i, x)
+			if (strcasecmp(json_string_value(x), id) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static int control_known(const cairn_policy_set *set, const char *control)
+{
+	size_t i;
+	for (i = 0; i < set->n; i++)
+		if (control_matches(control, set->v[i]))
+			return 1;
+	return 0;
+}
 
 static int valid_date(const char *s)
 {
@@ -752,14 +787,15 @@ static void read_waivers(const cairn_policy_set *set, const json_t *list, long r
 					"2026-12-31)", id ? id : "", id ? ": " : "", path, vals[3]);
 			continue;
 		}
-		if (!cairn_policy_set_find(set, vals[0])) {
+		if (!control_known(set, vals[0])) {
 			char kp[300];
 			int kl, kc;
 			snprintf(kp, sizeof(kp), "%s.Control", path);
 			locate(o, id, kp, &kl, &kc);
 			cairn_diags_add(diags, CAIRN_DIAG_ERROR, file, kl, kc,
-					"%s%s%s: waiver for unknown control '%s' (no loaded policy has "
-					"this id; 'cairn policy list' shows them)",
+					"%s%s%s: waiver for unknown control '%s' (write a policy id such "
+					"as cis-2.1.4, or FRAMEWORK/ID such as cis-aws-3.0/2.1.4; 'cairn "
+					"policy list' shows them)",
 					id ? id : "", id ? ": " : "", path, vals[0]);
 			continue;
 		}
@@ -775,7 +811,6 @@ static void read_waivers(const cairn_policy_set *set, const json_t *list, long r
 		s->w.expires = cairn_xstrdup(vals[3]);
 		s->w.line = line;
 		s->w.col = col;
-		s->policy = cairn_policy_set_find(set, vals[0]);
 		s->resource = resource;
 	}
 }
@@ -796,7 +831,7 @@ static waiver_slot *find_waiver(waivers *ws, const cairn_policy *p, long resourc
 {
 	size_t i;
 	for (i = 0; i < ws->n; i++)
-		if (ws->v[i].policy == p && ws->v[i].resource == resource)
+		if (ws->v[i].resource == resource && control_matches(ws->v[i].w.control, p))
 			return &ws->v[i];
 	return NULL;
 }
@@ -1106,7 +1141,8 @@ static int run(const cairn_policy_set *set, const cairn_policy *only, const json
 			     opts, &c.ws, diags);
 
 	for (i = 0; i < set->n; i++)
-		if (only ? set->v[i] == only : selected(opts, set->v[i]))
+		if (only ? set->v[i] == only && (!only->live_only || (opts && opts->live))
+			 : selected(opts, set->v[i]))
 			run_policy(&c, set->v[i]);
 
 	for (i = 0; i < c.ws.n; i++) {

@@ -109,16 +109,16 @@ int cairn_policy_template_packs(cairn_policy_set *set, const cairn_template *t, 
 	return rc;
 }
 
-/* A fixture's Fn::ImportValue is not known (as in `cairn check`): its
- * exporting stack is never applied. */
-static json_t *import_unknown(void *ud, const char *export_name)
+/* Exports no state has yet are unknown here, not an error: check judges a
+ * template before anything is applied (docs/internals/stack-document.md). */
+static json_t *no_import(void *ud, const char *name)
 {
 	(void)ud;
-	(void)export_name;
+	(void)name;
 	return NULL;
 }
 
-static const cairn_eval_env fixture_env = {NULL, NULL, import_unknown, NULL};
+static const cairn_eval_env planned_env = {NULL, NULL, no_import, NULL};
 
 static void release_stack(void *ud)
 {
@@ -156,7 +156,7 @@ int cairn_policy_load_template(void *ud, const char *path, json_t **document,
 		return rc;
 	}
 	cairn_diags_dispose(&d);
-	rc = cairn_stack_document(st, &fixture_env, document);
+	rc = cairn_stack_document(st, &planned_env, document);
 	if (rc < 0) {
 		cairn_stack_free(st);
 		return rc;

@@ -363,6 +363,19 @@ return {
         self.assertIn(os.path.join(d, "team-syntax.lua") + ":4:", r.stderr)
         self.assertIn("nothing was checked", r.stderr)
 
+    def test_imports_are_unknown_not_errors(self):
+        tpl = ("Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n"
+               "      EnableKeyRotation: !ImportValue shared-rotation\n")
+        r, out = self.run_json("--fail-on", "low", self.write("i.yaml", tpl), rc=0)
+        x = out["results"][0]
+        self.assertEqual((x["policy"], x["status"]), ("cis-3.6", "undecided"))
+        self.assertIn("Fn::ImportValue shared-rotation", x["message"])
+
+    def test_waiver_by_framework_control(self):
+        path = self.write("w.yaml", WAIVED_TEMPLATE.format(control="cis-aws-3.0/2.1.4", expires="2999-12-31"))
+        r, out = self.run_json(path, rc=0)
+        self.assertEqual([x["status"] for x in out["results"] if x["policy"] == "cis-2.1.4"], ["waived"])
+
     def test_parameters_and_several_files(self):
         tpl = ("Parameters:\n  Rotate:\n    Type: String\n    AllowedValues: ['true', 'false']\n"
                "    Default: 'false'\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n"

@@ -5,7 +5,8 @@ the library, a binary chunk, string.rep, concatenation and table memory
 bombs, an endless loop, loops that catch the budget error with pcall or
 coroutines, deep Lua and C recursion, pattern, table.move and table.sort
 CPU bombs, a __gc finalizer, an error object whose __tostring loops,
-changing the shared tables, leaving values for another policy) ends as an
+changing the shared tables, leaving values for another policy, repeating
+document conversions to grow the memory they are exempt from) ends as an
 error naming its file and line, or (those that only look) passes; the
 run goes on, ends promptly, touches nothing outside, and exits 1."""
 import json
@@ -34,7 +35,7 @@ EXPECT_ERROR = {
     "endless-loop": "instruction budget of",
     "pcall-loop": "instruction budget of",
     "coroutine-loop": "instruction budget of",
-    "deep-recursion": "stack overflow",
+    "deep-recursion": ("stack overflow", "memory cap of"),
     "c-recursion": "C stack overflow",
     "pattern-bomb": "instruction budget of",
     "table-move-bomb": "instruction budget of",
@@ -42,6 +43,7 @@ EXPECT_ERROR = {
     "gc-finalizer": "__gc metamethods are not allowed",
     "error-object": "error object is a table value",
     "shared-tables": "could not change the shared tables",
+    "exempt-bypass": "memory cap of",
 }
 EXPECT_PASS = ["rep-empty", "aa-stash", "ab-seek", "zz-canary"]
 
@@ -61,7 +63,7 @@ class TestHostilePolicies(cairntest.CairnTestCase):
         path = self.write("victim.yaml", TEMPLATE)
         t0 = time.time()
         r = self.cairn("check", "--format", "json", "--policies", HOSTILE, path,
-                       env={"CAIRN_LOG": None})
+                       env={"CAIRN_POLICY_MEMORY": "32", "CAIRN_POLICY_INSTRUCTIONS": "4000000"})
         return r, time.time() - t0
 
     def results(self):
@@ -83,7 +85,8 @@ class TestHostilePolicies(cairntest.CairnTestCase):
                 got = by.get(pid, [])
                 self.assertEqual(len(got), 1, got)
                 self.assertEqual(got[0]["status"], "error")
-                self.assertIn(text, got[0]["message"])
+                texts = text if isinstance(text, tuple) else (text,)
+                self.assertTrue(any(t in got[0]["message"] for t in texts), got[0]["message"])
                 self.assertIn(os.path.join(HOSTILE, pid + ".lua") + ":", got[0]["message"])
 
     def test_the_others_run_and_are_untouched(self):
@@ -100,10 +103,16 @@ class TestHostilePolicies(cairntest.CairnTestCase):
 
     def test_text_report_names_files_and_lines(self):
         path = self.write("victim.yaml", TEMPLATE)
-        r = self.cairn("check", "--policies", HOSTILE, path)
+        r = self.cairn("check", "--policies", HOSTILE, path,
+                       env={"CAIRN_POLICY_MEMORY": "32", "CAIRN_POLICY_INSTRUCTIONS": "4000000"})
         self.assertEqual(r.returncode, 1)
-        self.assertIn(os.path.join(HOSTILE, "endless-loop.lua") + ":12: instruction budget", r.stdout)
+        self.assertIn(os.path.join(HOSTILE, "endless-loop.lua") + ":12: instruction budget of 4000000",
+                      r.stdout)
+        self.assertIn("memory cap of 32 MiB exceeded", r.stdout)
         self.assertIn("result: ERROR", r.stdout)
+        r = self.cairn("check", path, env={"CAIRN_POLICY_MEMORY": "lots"})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("CAIRN_POLICY_MEMORY must be a number of MiB", r.stderr)
 
 
 if __name__ == "__main__":

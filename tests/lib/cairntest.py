@@ -32,10 +32,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CAIRN = os.environ.get("CAIRN") or os.path.join(ROOT, "cairn")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-# A test double: moto_server with the SageMaker operations and behaviour
-# moto lacks (tests/lib/moto_sagemaker.py says which); Moto(server=...).
-MOTO_SAGEMAKER = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                               "moto_sagemaker.py")]
+# The emulator with cairn's test doubles: moto_server plus, per service,
+# what moto 5.x lacks or gets wrong as AWS documents it (one module per
+# service in tests/lib/emulator/, each saying what it adds). Use it with
+# Moto(server=EMULATOR) or `moto_server = cairntest.EMULATOR` on a test
+# class; the default stays plain moto_server.
+EMULATOR = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         "emulator", "moto_server")]
+MOTO_SAGEMAKER = EMULATOR
 
 
 def free_port():
@@ -48,7 +52,7 @@ class Moto:
     """A moto_server on loopback. auth_after=N starts it with
     INITIAL_NO_AUTH_ACTION_COUNT=N, so after N requests it verifies SigV4
     signatures and IAM permissions. server is the command that serves
-    (default moto_server; MOTO_SAGEMAKER for the SageMaker test double),
+    (default moto_server; EMULATOR for moto with cairn's test doubles),
     env adds to its environment."""
 
     def __init__(self, auth_after=None, server=None, env=None):

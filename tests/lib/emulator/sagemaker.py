@@ -1,13 +1,12 @@
-#!/usr/bin/env python3
-"""moto_sagemaker: a TEST DOUBLE. moto_server with the SageMaker behaviour
+"""emulator.sagemaker: a TEST DOUBLE. moto_server with the SageMaker behaviour
 that moto 5.x lacks or gets wrong, added to moto's own SageMaker backend
 before it serves, so cairn's SageMaker provider can be tested against the
 wire protocol as AWS documents it.
 
-    python3 tests/lib/moto_sagemaker.py -H 127.0.0.1 -p 5000   (moto_server's arguments)
+    tests/lib/emulator/moto_server -H 127.0.0.1 -p 5000   (moto_server's arguments)
 
-cairntest.Moto(server=cairntest.MOTO_SAGEMAKER) starts it; every other
-service is plain moto. Nothing here is cairn: it stands in for AWS, and
+cairntest.Moto(server=cairntest.EMULATOR) starts it, with the other
+services' doubles (tests/lib/emulator/). Nothing here is cairn: it stands in for AWS, and
 what it does is what the SageMaker API reference documents (where it must
 guess, it says so below).
 
@@ -750,7 +749,3 @@ R.SageMakerResponse.delete_model_package = delete_model_package
 def main(argv):
     from moto.server import main as moto_main
     moto_main(argv)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
-"""A TEST DOUBLE: moto_server with the IAM behaviour moto 5 lacks, for
-cairn's IAM integration tests (tests/integration/test_res_iam.py).
+"""emulator.iam: a TEST DOUBLE: the IAM behaviour moto 5 lacks, for cairn's
+IAM integration tests (tests/integration/test_res_iam.py) and everything
+that runs on cairntest.EMULATOR.
 
 Started in place of moto's own moto_server (this directory is put first on
-PATH, see moto_ext.installed() in tests/lib/moto_ext/__init__.py), it
+PATH, see emulator.installed() in tests/lib/emulator/__init__.py), it
 patches moto's IAM backend, then runs moto's server unchanged. Each patch
 implements what the AWS IAM API reference documents and moto 5.x leaves
 out; nothing here is used by cairn itself.
@@ -207,7 +207,3 @@ def update_assume_role_policy(self):
 
 responses.IamResponse.create_role = create_role
 responses.IamResponse.update_assume_role_policy = update_assume_role_policy
-
-if __name__ == "__main__":
-    from moto.server import main
-    sys.exit(main(sys.argv[1:]))
