@@ -1,19 +1,9 @@
 #!/usr/bin/env python3
-"""moto_stacks: a TEST DOUBLE for the seed-stack tests (tests/integration/
-test_stacks*.py). moto_server with every patch the per-service tests use,
-in one server, because a seed stack spans EC2, IAM, KMS, S3, CloudTrail and
-SageMaker at once:
-
-  - tests/lib/moto_ec2/double.py      (EC2: what moto's EC2 drops)
-  - tests/lib/moto_ext/moto_server    (IAM: boundaries, DeleteConflict, ...)
-  - tests/lib/moto_sagemaker.py       (SageMaker: status transitions, the
-                                       operations moto lacks, ...)
-  - tests/lib/moto_s3kmsct/patches.py (S3, KMS, CloudTrail: empty
-                                       PutBucketPolicy answers, lifecycle and
-                                       logging fields, rotation periods,
-                                       event selectors, ...)
-
-and what AWS does that moto does not, where the seed stacks meet it:
+"""stacks_emulator: a TEST DOUBLE for the seed-stack tests (tests/integration/
+test_stacks*.py): the emulator every test uses (tests/lib/emulator: moto
+with cairn's per-service doubles for EC2, IAM, S3, KMS, CloudTrail and
+SageMaker), plus what AWS does that moto does not, where the seed stacks
+meet it. (Not named moto_*: moto treats modules so named as its own.)
 
 Policy evaluation (S3 and KMS)
   moto evaluates conditions with StringEquals only, and a condition whose
@@ -53,7 +43,7 @@ Policy evaluation (S3 and KMS)
   Deny answers are AWS's: S3 AccessDenied (XML), KMS AccessDeniedException.
 
 TLS
-  With MOTO_STACKS_TLS_PORT set, the same server (the same accounts and
+  With STACKS_EMULATOR_TLS_PORT set, the same server (the same accounts and
   resources) also listens there with TLS (a self-signed certificate made
   at start), so a test can send one request over HTTPS and the same over
   plain HTTP and see what aws:SecureTransport changes.
@@ -95,14 +85,12 @@ Signatures
 Everything else is moto's (and the patches named above). Started like
 moto_server:
 
-    python3 tests/lib/moto_stacks.py -H 127.0.0.1 -p 5000
+    python3 tests/lib/stacks_emulator.py -H 127.0.0.1 -p 5000
 """
 import base64
 import fnmatch
-import importlib.util
 import json
 import os
-import runpy
 import sys
 import threading
 from urllib.parse import parse_qs
@@ -110,19 +98,12 @@ from urllib.parse import parse_qs
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _load(name, *path):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, *path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _install_service_doubles():
-    _load("moto_ec2_double", "moto_ec2", "double.py").install()
-    # the IAM patches run at import; its __main__ block (the server) does not
-    runpy.run_path(os.path.join(HERE, "moto_ext", "moto_server"), run_name="moto_ext_patches")
-    _load("moto_sagemaker", "moto_sagemaker.py")      # patches at import
-    _load("moto_s3kmsct_patches", "moto_s3kmsct", "patches.py").apply()
+    sys.path.insert(0, HERE)
+    import emulator.ec2  # noqa: F401  (each patches moto on import)
+    import emulator.iam  # noqa: F401
+    import emulator.s3kmsct  # noqa: F401
+    import emulator.sagemaker  # noqa: F401
 
 
 # ---- the request being served ---------------------------------------------------------
@@ -722,7 +703,7 @@ def main(argv):
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     served = _middleware(app)
-    tls_port = os.environ.get("MOTO_STACKS_TLS_PORT")
+    tls_port = os.environ.get("STACKS_EMULATOR_TLS_PORT")
     if tls_port:
         threading.Thread(target=run_simple, args=(args.host, int(tls_port), served),
                          kwargs={"threaded": True, "ssl_context": "adhoc"}, daemon=True).start()
