@@ -313,7 +313,8 @@ class SeedStackCase(cairntest.CairnTestCase):
                 return
         self.fail("no alias for %s" % lid)
 
-    def assert_bucket(self, inv, lid, tpl, kms_key=None, log_bucket=None, log_prefix=None):
+    def assert_bucket(self, inv, lid, tpl, kms_key=None, log_bucket=None, log_prefix=None,
+                      bucket_key=True):
         """Versioned, encrypted (kms_key: with that key's ARN, else SSE-S3),
         public access blocked, ACLs disabled, a bucket policy that denies
         requests without TLS, and access logs to log_bucket."""
@@ -325,7 +326,7 @@ class SeedStackCase(cairntest.CairnTestCase):
         if kms_key:
             self.assertEqual(sse["SSEAlgorithm"], "aws:kms", lid)
             self.assertEqual(sse["KMSMasterKeyID"], inv[kms_key]["arn"], lid)
-            self.assertTrue(rule.get("BucketKeyEnabled"), lid)
+            self.assertEqual(bool(rule.get("BucketKeyEnabled")), bucket_key, lid)
         else:
             self.assertEqual(sse["SSEAlgorithm"], "AES256", lid)
         pab = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
@@ -520,7 +521,7 @@ class TestModelRegistry(SeedStackCase):
                                     log_bucket="AccessLogBucket", log_prefix="access-logs/models/")
         trail_bucket = self.assert_bucket(inv, "TrailBucket", tpl, kms_key="TrailKey",
                                           log_bucket="AccessLogBucket",
-                                          log_prefix="access-logs/cloudtrail/")
+                                          log_prefix="access-logs/cloudtrail/", bucket_key=False)
         self.assert_log_bucket(inv, "AccessLogBucket", tpl,
                                {"ModelBucket": "access-logs/models/",
                                 "TrailBucket": "access-logs/cloudtrail/"})
@@ -611,7 +612,8 @@ class TestS3Ingestion(SeedStackCase):
         data = self.assert_bucket(inv, "IngestionBucket", tpl, kms_key="IngestionKey",
                                   log_bucket="AccessLogBucket", log_prefix="access-logs/ingestion/")
         self.assert_bucket(inv, "TrailBucket", tpl, kms_key="TrailKey",
-                           log_bucket="AccessLogBucket", log_prefix="access-logs/cloudtrail/")
+                           log_bucket="AccessLogBucket", log_prefix="access-logs/cloudtrail/",
+                           bucket_key=False)
         self.assert_log_bucket(inv, "AccessLogBucket", tpl,
                                {"IngestionBucket": "access-logs/ingestion/",
                                 "TrailBucket": "access-logs/cloudtrail/"})
