@@ -48,25 +48,6 @@ TLS
   at start), so a test can send one request over HTTPS and the same over
   plain HTTP and see what aws:SecureTransport changes.
 
-S3
-  - PutBucketLogging checks that the target bucket's policy lets
-    logging.s3.amazonaws.com put objects under the target prefix. moto
-    compares the statement's Resource with three exact strings and fails
-    (HTTP 500) on any statement whose Principal is the string "*". Here an
-    Allow statement for that service principal whose Action covers
-    s3:PutObject and one of whose Resource patterns covers the target
-    prefix grants it, as S3 reads the policy.
-
-SageMaker
-  - Instance types are checked against the enums of the current SageMaker
-    API model that botocore ships (ProductionVariantInstanceType,
-    InstanceType); moto's lists are years old (no ml.g5, ml.g6, ml.inf2).
-
-EC2
-  - CreateFlowLogs to S3 takes a bucket ARN with a folder
-    ("arn:aws:s3:::bucket/flow-logs/"), as EC2 documents; moto looks for a
-    bucket named "bucket/flow-logs/" and reports it missing.
-
 IAM
   - A role's trust policy with statements for several principals (a
     service and a user): moto treats the statement for the other principal
@@ -81,6 +62,9 @@ Signatures
     fails; and it signs a query string decoded ("prefix=incoming/" where
     the client sent and signed "prefix=incoming%2F"). Here the signature
     covers the body and the query as received, as in AWS.
+
+(S3 log delivery permissions, current SageMaker instance types and flow
+logs into an S3 folder are in the shared emulator: emulator/seedstacks.py.)
 
 Everything else is moto's (and the patches named above). Started like
 moto_server:
@@ -104,6 +88,7 @@ def _install_service_doubles():
     import emulator.iam  # noqa: F401
     import emulator.s3kmsct  # noqa: F401
     import emulator.sagemaker  # noqa: F401
+    import emulator.seedstacks  # noqa: F401
 
 
 # ---- the request being served ---------------------------------------------------------
@@ -576,74 +561,6 @@ def _install_s3_kms_checks():
     S3Response.put_object = checked_put_object
 
 
-def _install_s3_logging_permission_check():
-    from moto.s3.models import FakeBucket
-
-    def log_permissions_enabled_policy(target_bucket, target_prefix):
-        if not target_bucket.policy:
-            return False
-        policy = json.loads(target_bucket.policy.decode())
-        key = "arn:%s:s3:::%s/%sexample-log-object" % (target_bucket.partition,
-                                                      target_bucket.name, target_prefix or "")
-        for stmt in _listed(policy.get("Statement")):
-            principal = stmt.get("Principal")
-            services = _listed(principal.get("Service")) if isinstance(principal, dict) else []
-            if stmt.get("Effect") != "Allow" or "logging.s3.amazonaws.com" not in services:
-                continue
-            if not any(_wild(a, "s3:PutObject", case=False) for a in _listed(stmt.get("Action"))):
-                continue
-            if any(_wild(r, key) for r in _listed(stmt.get("Resource"))):
-                return True
-        return False
-
-    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)
-
-
-# ---- SageMaker, EC2 ------------------------------------------------------------------------------
-
-
-def _install_current_instance_types():
-    import botocore.session
-    from moto.sagemaker import models as M
-    from moto.sagemaker.exceptions import ValidationError
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    hosting = set(model.shape_for("ProductionVariantInstanceType").enum)
-    notebook = set(model.shape_for("InstanceType").enum)
-
-    def check(value, allowed, where):
-        if value not in allowed:
-            raise ValidationError(message="Value '%s' at '%s' failed to satisfy constraint: Member "
-                                          "must satisfy enum value set: %s"
-                                          % (value, where, sorted(allowed)))
-
-    M.FakeEndpointConfig.validate_instance_type = \
-        lambda self, t: check(t, hosting, "instanceType")
-    M.FakeSagemakerNotebookInstance.validate_instance_type = \
-        lambda self, t: check(t, notebook, "instanceType")
-    M.ModelPackage.validate_supported_realtime_inference_instance_types = staticmethod(
-        lambda types: [check(t, hosting, "SupportedRealtimeInferenceInstanceTypes")
-                       for t in types or []])
-
-
-def _install_flow_log_folders():
-    from moto.ec2.models.flow_logs import FlowLogsBackend
-    from moto.s3.models import S3Backend
-    create = FlowLogsBackend.create_flow_logs
-    get_bucket = S3Backend.get_bucket
-
-    def bucket_of_destination(self, name):
-        return get_bucket(self, name.split("/", 1)[0])
-
-    def create_flow_logs(self, *args, **kwargs):
-        S3Backend.get_bucket = bucket_of_destination
-        try:
-            return create(self, *args, **kwargs)
-        finally:
-            S3Backend.get_bucket = get_bucket
-
-    FlowLogsBackend.create_flow_logs = create_flow_logs
-
-
 def _install_trust_policy_principals():
     """moto evaluates a role's trust policy statement by statement, and a
     statement for another principal counts as an explicit Deny (and one
@@ -682,9 +599,6 @@ def install():
     _install_s3_policy_evaluation()
     _install_kms_authorization()
     _install_s3_kms_checks()
-    _install_s3_logging_permission_check()
-    _install_current_instance_types()
-    _install_flow_log_folders()
 
 
 def main(argv):
