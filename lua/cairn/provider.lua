@@ -317,4 +317,36 @@ function P.wait(ctx, what, check, opts)
   end
 end
 
+-- As P.retry, but retries while test(err) is true rather than on a list of
+-- codes: for eventual consistency that AWS reports with a code it also
+-- uses for real mistakes (S3's MalformedPolicy "Invalid principal" for a
+-- role created a moment ago, KMS's MalformedPolicyDocumentException).
+-- Backoff from opts.interval (1 s) doubling to 10 s, for at most
+-- opts.timeout seconds (60), explained through ctx.log; raises fn's last
+-- error.
+function P.retry_when(ctx, what, fn, test, opts)
+  opts = opts or {}
+  local timeout, delay, waited = opts.timeout or 60, opts.interval or 1, 0
+  while true do
+    local r = table.pack(pcall(fn))
+    if r[1] then return table.unpack(r, 2, r.n) end
+    local err = r[2]
+    if waited >= timeout or not test(err) then error(err, 0) end
+    if ctx.log then
+      ctx.log(("waiting for %s (%s, %ds so far)"):format(what, P.code(err) or "error", waited))
+    end
+    aws().sleep(delay)
+    waited = waited + delay
+    delay = math.min(delay * 2, 10)
+  end
+end
+
+-- True when err is an AWS error whose code is one of codes (a list) and
+-- whose message matches the Lua pattern (case-insensitively): the test
+-- for P.retry_when.
+function P.error_matches(err, codes, pattern)
+  if type(err) ~= "table" or not P.is(err, table.unpack(codes)) then return false end
+  return tostring(err.message or ""):lower():find(pattern:lower()) ~= nil
+end
+
 return P

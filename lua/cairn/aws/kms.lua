@@ -1,10 +1,13 @@
--- AWS::KMS::Key: a customer managed KMS key.
+-- AWS::KMS::Key and AWS::KMS::Alias: customer managed KMS keys and their
+-- aliases.
 --
--- The declarative part (schema, attributes, Ref) is what the type registry
--- reads; the lifecycle functions (create, read, update, delete, find) are
--- the provider runtime's and are added beside it. Property names, kinds
--- and create-only properties follow CloudFormation's resource schema (a
--- test checks them against the schemas cfn-lint ships).
+-- The declarative part of each type (schema, attributes, Ref) is what the
+-- type registry reads; the lifecycle functions (create, read, update,
+-- delete, find) are the provider runtime's and are added beside it.
+-- Property names, kinds and create-only properties follow CloudFormation's
+-- resource schema (a test checks them against the schemas cfn-lint
+-- ships); the behaviour follows CloudFormation's documentation of the two
+-- types (docs/resources/KMS-Key.md, KMS-Alias.md).
 
 local aws = require "cairn.aws"
 local P = require "cairn.provider"
@@ -19,28 +22,38 @@ local Key = {
     Description = "String",
     KeyPolicy = "PolicyDocument",
     EnableKeyRotation = "Boolean",
+    RotationPeriodInDays = "Integer",
     Enabled = "Boolean",
     KeyUsage = "ENCRYPT_DECRYPT|SIGN_VERIFY|GENERATE_VERIFY_MAC|KEY_AGREEMENT",
     KeySpec = KEY_SPECS,
+    MultiRegion = "Boolean",
+    Origin = "AWS_KMS|EXTERNAL",
     PendingWindowInDays = "Integer",
+    BypassPolicyLockoutSafetyCheck = "Boolean",
     Tags = "Tags",
   },
   -- CloudFormation's schema has no create-only property for keys: it
-  -- refuses to change KeySpec or KeyUsage rather than replace a key (and
-  -- with it every ciphertext). cairn does the same: see `immutable`.
+  -- refuses to change KeySpec, KeyUsage, Origin or MultiRegion rather than
+  -- replace a key (and with it every ciphertext). cairn does the same: see
+  -- `immutable`.
   create_only = {},
-  immutable = { "KeySpec", "KeyUsage" },
+  immutable = { "KeySpec", "KeyUsage", "Origin", "MultiRegion" },
   attributes = { "Arn", "KeyId" },
   ref = nil, -- Ref returns the key id (the physical id)
   tags = "Tags",
 }
 
--- ---- lifecycle ----------------------------------------------------------
+-- ---- AWS::KMS::Key lifecycle ----------------------------------------------
 --
 -- The physical id is the key id. Tags go into CreateKey itself, so a key
 -- that exists always carries cairn:stack and cairn:logical-id, which is
 -- how find() recognises the key an interrupted create made. KMS calls its
 -- tags {TagKey, TagValue}; CloudFormation {Key, Value}.
+--
+-- Write-only properties (CloudFormation's writeOnlyProperties): the
+-- deletion window and the lockout-check bypass are not properties of a
+-- live key, so read returns what the template says. The rotation period
+-- is read from GetKeyRotationStatus while rotation is on.
 
 local function to_kms(tags)
   local out = P.array()
@@ -89,29 +102,78 @@ local function gone(m)
   return m.KeyState == "PendingDeletion" or m.KeyState == "PendingReplicaDeletion"
 end
 
+-- Only symmetric encryption keys with key material from KMS rotate (KMS
+-- answers UnsupportedOperationException for the others).
+local function rotates(m)
+  local spec = m.KeySpec or m.CustomerMasterKeySpec or "SYMMETRIC_DEFAULT"
+  return spec == "SYMMETRIC_DEFAULT" and (m.Origin or "AWS_KMS") == "AWS_KMS"
+end
+
+-- A key policy naming a principal IAM made a moment ago is refused until
+-- the principal has propagated: KMS says "invalid principals". Retried.
+local function new_principal(err)
+  return P.error_matches(err, { "MalformedPolicyDocumentException" }, "principal")
+end
+
+local function put_policy(ctx, id, doc, bypass)
+  P.retry_when(ctx, "the principals of the key policy to exist in IAM", function()
+    return aws.kms.PutKeyPolicy {
+      KeyId = id,
+      PolicyName = "default",
+      Policy = P.json(doc),
+      BypassPolicyLockoutSafetyCheck = P.bool(bypass) or nil,
+    }
+  end, new_principal)
+end
+
+-- Rotation on (with its period) or off. KMS refuses both on a disabled key.
+local function set_rotation(ctx, id, on, period)
+  local ok, err = pcall(function()
+    if on then
+      P.retry(ctx, "the new key to accept rotation", function()
+        return aws.kms.EnableKeyRotation { KeyId = id, RotationPeriodInDays = P.int(period) }
+      end, { codes = { "NotFoundException" } })
+    else
+      aws.kms.DisableKeyRotation { KeyId = id }
+    end
+  end)
+  if ok then return end
+  if P.is(err, "KMSInvalidStateException", "DisabledException") then
+    P.fail(err, "KMS changes automatic rotation only on an enabled key: set Enabled: true "
+      .. "for this change (and back to false in a later apply if the key must stay disabled)")
+  end
+  error(err, 0)
+end
+
 function Key.create(ctx, props)
-  local r = aws.kms.CreateKey {
-    Description = props.Description,
-    KeyUsage = props.KeyUsage,
-    KeySpec = props.KeySpec,
-    Policy = props.KeyPolicy ~= nil and P.json(props.KeyPolicy) or nil,
-    Tags = to_kms(P.tags_with(ctx, props.Tags)),
-  }
+  local r = P.retry_when(ctx, "the principals of the key policy to exist in IAM", function()
+    return aws.kms.CreateKey {
+      Description = props.Description,
+      KeyUsage = props.KeyUsage,
+      KeySpec = props.KeySpec,
+      Origin = props.Origin,
+      MultiRegion = P.bool(props.MultiRegion),
+      BypassPolicyLockoutSafetyCheck = P.bool(props.BypassPolicyLockoutSafetyCheck),
+      Policy = props.KeyPolicy ~= nil and P.json(props.KeyPolicy) or nil,
+      Tags = to_kms(P.tags_with(ctx, props.Tags)),
+    }
+  end, new_principal)
   local m = r.KeyMetadata
   -- the key exists from here on; what follows is configuration, which an
   -- interrupted run completes by adopting the key and updating it
   if P.bool(props.EnableKeyRotation) then
-    P.retry(ctx, "the new key to accept rotation", function()
-      return aws.kms.EnableKeyRotation { KeyId = m.KeyId }
-    end, { codes = { "NotFoundException", "KMSInvalidStateException" } })
+    set_rotation(ctx, m.KeyId, true, props.RotationPeriodInDays)
   end
-  if P.bool(props.Enabled) == false then
+  -- a key for imported material waits in PendingImport, which is neither
+  -- enabled nor disabled
+  if P.bool(props.Enabled) == false and m.KeyState ~= "PendingImport" then
     aws.kms.DisableKey { KeyId = m.KeyId }
   end
   return m.KeyId, attrs(m)
 end
 
 function Key.read(ctx, id, props)
+  props = props or {}
   local ok, r = pcall(aws.kms.DescribeKey, { KeyId = id })
   if not ok then
     if P.not_found(r, "NotFoundException") then return nil end
@@ -121,19 +183,27 @@ function Key.read(ctx, id, props)
   if gone(m) then return nil end
   local live = {
     Description = m.Description or "",
-    KeyUsage = m.KeyUsage,
+    -- KMS reports KeyUsage for every key; ENCRYPT_DECRYPT is its default
+    KeyUsage = m.KeyUsage or "ENCRYPT_DECRYPT",
     KeySpec = m.KeySpec or m.CustomerMasterKeySpec,
+    Origin = m.Origin,
+    MultiRegion = m.MultiRegion == true,
     Enabled = m.Enabled,
     KeyPolicy = aws.kms.GetKeyPolicy { KeyId = id, PolicyName = "default" }.Policy,
     EnableKeyRotation = false,
+    -- write-only: what the template says
+    RotationPeriodInDays = props.RotationPeriodInDays,
+    PendingWindowInDays = props.PendingWindowInDays,
+    BypassPolicyLockoutSafetyCheck = props.BypassPolicyLockoutSafetyCheck,
     Tags = P.user_tags(all_tags(id)),
   }
-  if live.KeySpec == "SYMMETRIC_DEFAULT" and m.Origin ~= "EXTERNAL" then
-    live.EnableKeyRotation = aws.kms.GetKeyRotationStatus { KeyId = id }.KeyRotationEnabled
+  if rotates(m) and m.KeyState ~= "PendingImport" then
+    local s = aws.kms.GetKeyRotationStatus { KeyId = id }
+    live.EnableKeyRotation = s.KeyRotationEnabled == true
+    if s.KeyRotationEnabled and s.RotationPeriodInDays ~= nil then
+      live.RotationPeriodInDays = s.RotationPeriodInDays
+    end
   end
-  -- the waiting period is not a property of a live key, only of its
-  -- deletion: it is what the template says
-  if props then live.PendingWindowInDays = props.PendingWindowInDays end
   return live, attrs(m)
 end
 
@@ -142,29 +212,31 @@ function Key.update(ctx, id, new, old)
     -- made by an interrupted create (CreateKey tags it: this only makes sure)
     aws.kms.TagResource { KeyId = id, Tags = to_kms(P.tags_with(ctx, new.Tags)) }
   end
+  local enable = new.Enabled == nil or P.bool(new.Enabled)
+  local enabled_changed = P.changed("Boolean", new.Enabled, old.Enabled)
+  -- a key being enabled is enabled first, one being disabled last: KMS
+  -- changes rotation only on an enabled key
+  if enabled_changed and enable then
+    aws.kms.EnableKey { KeyId = id }
+  end
   if P.changed("String", new.Description, old.Description) then
     aws.kms.UpdateKeyDescription { KeyId = id, Description = new.Description or "" }
   end
   if P.changed("PolicyDocument", new.KeyPolicy, old.KeyPolicy) then
-    aws.kms.PutKeyPolicy {
-      KeyId = id,
-      PolicyName = "default",
-      Policy = P.json(new.KeyPolicy ~= nil and new.KeyPolicy or default_policy(ctx)),
-    }
+    put_policy(ctx, id, new.KeyPolicy ~= nil and new.KeyPolicy or default_policy(ctx),
+      new.BypassPolicyLockoutSafetyCheck)
   end
-  if P.changed("Boolean", new.Enabled, old.Enabled) then
-    if new.Enabled == nil or P.bool(new.Enabled) then
-      aws.kms.EnableKey { KeyId = id }
-    else
-      aws.kms.DisableKey { KeyId = id }
-    end
+  local rotate = P.bool(new.EnableKeyRotation) == true
+  if P.changed("Boolean", new.EnableKeyRotation, old.EnableKeyRotation)
+      or (rotate and new.RotationPeriodInDays ~= nil
+        and P.changed("Integer", new.RotationPeriodInDays, old.RotationPeriodInDays))
+      or (rotate and new.RotationPeriodInDays == nil and old.RotationPeriodInDays ~= nil
+        and P.int(old.RotationPeriodInDays) ~= 365) then
+    -- a period removed from the template goes back to KMS's 365 days
+    set_rotation(ctx, id, rotate, rotate and (new.RotationPeriodInDays or 365) or nil)
   end
-  if P.changed("Boolean", new.EnableKeyRotation, old.EnableKeyRotation) then
-    if P.bool(new.EnableKeyRotation) then
-      aws.kms.EnableKeyRotation { KeyId = id }
-    else
-      aws.kms.DisableKeyRotation { KeyId = id }
-    end
+  if enabled_changed and not enable then
+    aws.kms.DisableKey { KeyId = id }
   end
   if P.changed("Tags", new.Tags or P.array(), old.Tags) then
     local removed = P.removed_tag_keys(new.Tags, old.Tags)
@@ -210,4 +282,95 @@ function Key.find(ctx, props)
   return nil
 end
 
-return { Key }
+-- ---- AWS::KMS::Alias --------------------------------------------------------
+--
+-- A friendly name for a key. The physical id is the alias name, which is
+-- also what Ref returns (CloudFormation's primary identifier); an alias has
+-- no other attribute. TargetKeyId changes in place (UpdateAlias); a new
+-- AliasName replaces. Aliases carry no tags, so adoption after an
+-- interrupted create recognises the alias by its name and target.
+
+local Alias = {
+  type = "AWS::KMS::Alias",
+  properties = {
+    AliasName = "String!",
+    TargetKeyId = "String!",
+  },
+  create_only = { "AliasName" },
+  attributes = {},
+  ref = nil, -- Ref returns the alias name (the physical id)
+}
+
+-- The alias named name as ListAliases reports it, or nil.
+local function find_alias(name)
+  local marker
+  repeat
+    local r = aws.kms.ListAliases { Marker = marker, Limit = 100 }
+    for _, a in ipairs(r.Aliases or {}) do
+      if a.AliasName == name then return a end
+    end
+    marker = r.Truncated and r.NextMarker or nil
+  until not marker
+  return nil
+end
+
+-- True when the template's TargetKeyId (a key id or key ARN) names the
+-- key ListAliases reports (always by id).
+local function same_key(desired, live)
+  if desired == nil or live == nil then return desired == live end
+  if desired == live then return true end
+  return type(desired) == "string" and desired:match(":key/(.+)$") == live
+end
+
+function Alias.create(ctx, props)
+  local name = props.AliasName
+  local ok, err = pcall(P.retry, ctx, "the target key to be visible to KMS", function()
+    return aws.kms.CreateAlias { AliasName = name, TargetKeyId = props.TargetKeyId }
+  end, { codes = { "NotFoundException" }, timeout = 30 })
+  if not ok then
+    if P.is(err, "AlreadyExistsException") then
+      P.fail(err, ("an alias named %s already exists and cairn did not make it: give "
+        .. "AliasName another value, or delete that alias (aws kms delete-alias "
+        .. "--alias-name %s) and run the command again"):format(name, name))
+    end
+    error(err, 0)
+  end
+  return name, {}
+end
+
+function Alias.read(ctx, id, props)
+  local a = find_alias(id)
+  if not a or a.TargetKeyId == nil then return nil end
+  local target = a.TargetKeyId
+  -- the template may name the key by ARN (Fn::GetAtt Key.Arn): the same key
+  if props and same_key(props.TargetKeyId, target) then target = props.TargetKeyId end
+  return { AliasName = a.AliasName, TargetKeyId = target }, {}
+end
+
+function Alias.update(ctx, id, new, old)
+  if P.changed("String", new.TargetKeyId, old.TargetKeyId) then
+    P.retry(ctx, "the target key to be visible to KMS", function()
+      return aws.kms.UpdateAlias { AliasName = id, TargetKeyId = new.TargetKeyId }
+    end, { codes = { "NotFoundException" }, timeout = 30 })
+  end
+  return {}
+end
+
+function Alias.delete(ctx, id, props)
+  local ok, err = pcall(aws.kms.DeleteAlias, { AliasName = id })
+  if ok or P.not_found(err, "NotFoundException") then return end
+  error(err, 0)
+end
+
+-- The alias an interrupted create made: the recorded name exists and
+-- points at the template's key (an alias of that name pointing elsewhere
+-- may be someone else's, and is left for create to refuse).
+function Alias.find(ctx, props)
+  local name = props and props.AliasName
+  if not name or P.excluded(ctx, name) then return nil end
+  local a = find_alias(name)
+  if a and same_key(props.TargetKeyId, a.TargetKeyId) then return name end
+  return nil
+end
+
+return { Key, Alias }
