@@ -138,12 +138,12 @@ static const cairn_report_waiver *waiver_for(const cairn_report *r, const char *
 					     const char *resource)
 {
 	size_t i;
-	if (!resource)
-		return NULL;
-	for (i = 0; i < r->nwaivers; i++)
+	for (i = 0; i < r->nwaivers; i++) {
+		const char *wr = r->waivers[i]->resource;
 		if (strcmp(r->waivers[i]->control, control) == 0 &&
-		    strcmp(r->waivers[i]->resource, resource) == 0)
+		    (wr && resource ? strcmp(wr, resource) == 0 : wr == resource))
 			return r->waivers[i];
+	}
 	return NULL;
 }
 
@@ -286,6 +286,8 @@ static void text_control(tctx *t, const cairn_report *r, const cairn_report_cont
 			cairn_buf_printf(b, "%s (%s)", f->resource, f->type ? f->type : "resource");
 		else
 			cairn_buf_puts(b, "account");
+		if (f->subject)
+			cairn_buf_printf(b, " [%s]", f->subject);
 		text_loc(b, &f->loc);
 		if (f->path)
 			cairn_buf_printf(b, ": %s", f->path);
@@ -340,7 +342,8 @@ static void text_audit(tctx *t, const cairn_report *r, unsigned flags)
 			const cairn_report_waiver *w = r->waivers[i];
 			cairn_buf_printf(b, "  %-7s %s on %s, approved by %s, expires %s: %s\n",
 					 cairn_report_waiver_status_name(w->status), w->control,
-					 w->resource, w->approver, w->expires, w->reason);
+					 w->resource ? w->resource : "the account (template level)",
+					 w->approver, w->expires, w->reason);
 		}
 		cairn_buf_putc(b, '\n');
 	}
@@ -756,6 +759,11 @@ static void md_finding(cairn_buf *b, const cairn_report *r, const cairn_report_c
 	} else {
 		cairn_buf_puts(b, "The AWS account");
 	}
+	if (f->subject) {
+		cairn_buf_puts(b, " (");
+		md_text(b, f->subject);
+		cairn_buf_puts(b, ")");
+	}
 	if (f->physical_id) {
 		cairn_buf_puts(b, ", physical id ");
 		md_code(b, f->physical_id, 0);
@@ -903,7 +911,10 @@ static void md_audit(cairn_buf *b, const cairn_report *r)
 			cairn_buf_puts(b, "| ");
 			md_text(b, w->control);
 			cairn_buf_puts(b, " | ");
-			md_code(b, w->resource, 1);
+			if (w->resource)
+				md_code(b, w->resource, 1);
+			else
+				cairn_buf_puts(b, "the account (template level)");
 			cairn_buf_puts(b, " | ");
 			md_text(b, w->reason);
 			cairn_buf_puts(b, " | ");

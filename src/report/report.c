@@ -267,6 +267,7 @@ static void drift_free(cairn_report_drift *d)
 static void finding_free(cairn_report_finding *f)
 {
 	free(f->resource);
+	free(f->subject);
 	free(f->type);
 	free(f->physical_id);
 	loc_dispose(&f->loc);
@@ -507,6 +508,11 @@ void cairn_report_finding_locate(cairn_report_finding *f, const char *file, int 
 	loc_set(&f->loc, file, line, col);
 }
 
+void cairn_report_finding_subject(cairn_report_finding *f, const char *subject)
+{
+	set_str(&f->subject, subject);
+}
+
 void cairn_report_finding_physical_id(cairn_report_finding *f, const char *physical_id)
 {
 	set_str(&f->physical_id, physical_id);
@@ -597,6 +603,8 @@ static int cmp_finding(const void *a, const void *b)
 	int c;
 	if ((c = natcmp0(x->resource, y->resource)) != 0)
 		return c;
+	if ((c = natcmp0(x->subject, y->subject)) != 0)
+		return c;
 	if ((c = natcmp0(x->path, y->path)) != 0)
 		return c;
 	if ((c = natcmp0(x->message, y->message)) != 0)
@@ -645,11 +653,11 @@ static const cairn_report_waiver *find_waiver(const cairn_report *r, const char 
 					      const char *resource)
 {
 	size_t i;
-	if (!control || !resource)
+	if (!control)
 		return NULL;
 	for (i = 0; i < r->nwaivers; i++)
-		if (strcmp(r->waivers[i]->control, control) == 0 &&
-		    strcmp(r->waivers[i]->resource, resource) == 0)
+		if (r->waivers[i]->control && strcmp(r->waivers[i]->control, control) == 0 &&
+		    natcmp0(r->waivers[i]->resource, resource) == 0)
 			return r->waivers[i];
 	return NULL;
 }
@@ -787,15 +795,16 @@ int cairn_report_finish(cairn_report *r)
 	sort_n(r->waivers, r->nwaivers, sizeof(*r->waivers), cmp_waiver);
 	for (i = 0; i < r->nwaivers; i++) {
 		cairn_report_waiver *w = r->waivers[i];
-		if (empty(w->control) || empty(w->resource) || empty(w->reason) ||
+		if (empty(w->control) || (w->resource && !*w->resource) || empty(w->reason) ||
 		    empty(w->approver) || empty(w->expires))
-			return invalid("waiver of %s on %s: control, resource, reason, approver and "
-				       "expiry are all required",
+			return invalid("waiver of %s on %s: control, reason, approver and expiry are "
+				       "all required (and the resource, when given, is not empty)",
 				       w->control ? w->control : "(no control)",
-				       w->resource ? w->resource : "(no resource)");
+				       w->resource ? w->resource : "the template");
 		if (i > 0 && strcmp(r->waivers[i - 1]->control, w->control) == 0 &&
-		    strcmp(r->waivers[i - 1]->resource, w->resource) == 0)
-			return invalid("control %s is waived twice on %s", w->control, w->resource);
+		    natcmp0(r->waivers[i - 1]->resource, w->resource) == 0)
+			return invalid("control %s is waived twice on %s", w->control,
+				       w->resource ? w->resource : "the template");
 		w->status = w->expired ? CAIRN_REPORT_WAIVER_EXPIRED : CAIRN_REPORT_WAIVER_UNUSED;
 	}
 
@@ -1114,6 +1123,7 @@ static json_t *control_json(const cairn_report *r, const cairn_report_control *c
 		json_t *x = json_object();
 		put_str(x, "status", cairn_report_status_name(f->status));
 		put_str(x, "resource", f->resource);
+		put_str(x, "subject", f->subject);
 		put_str(x, "type", f->type);
 		put_str(x, "physical_id", f->physical_id);
 		put_loc(x, &f->loc);
@@ -1511,9 +1521,9 @@ static int parse_control(const pctx *p, const char *where, const json_t *v, cair
 {
 	static const char *const keys[] = {"id",         "title",       "severity", "status",
 					   "frameworks", "remediation", "findings", NULL};
-	static const char *const fkeys[] = {"status", "resource", "type",   "physical_id",
-					    "location", "path",   "message", "expected",
-					    "actual",   "waiver", NULL};
+	static const char *const fkeys[] = {"status",   "resource", "subject", "type",
+					    "physical_id", "location", "path", "message",
+					    "expected", "actual",   "waiver",  NULL};
 	static const char *const fstatus[] = {"failed", "waived", "not_decided"};
 	static const cairn_report_status fmap[] = {CAIRN_REPORT_FAILED, CAIRN_REPORT_WAIVED,
 						   CAIRN_REPORT_NOT_DECIDED};
@@ -1574,12 +1584,13 @@ static int parse_control(const pctx *p, const char *where, const json_t *v, cair
 	}
 	json_array_foreach(findings, i, x) {
 		char *w = idx(where, "findings", i);
-		const char *res, *type, *pid, *path, *msg;
+		const char *res, *subj, *type, *pid, *path, *msg;
 		int st;
 		cairn_report_finding *f;
 		if ((rc = want_object(p, w, x)) < 0 || (rc = only_keys(p, w, x, fkeys)) < 0 ||
 		    (rc = get_enum(p, w, x, "status", fstatus, CAIRN_ARRAY_SIZE(fstatus), &st)) < 0 ||
 		    (rc = get_str(p, w, x, "resource", 0, &res)) < 0 ||
+		    (rc = get_str(p, w, x, "subject", 0, &subj)) < 0 ||
 		    (rc = get_str(p, w, x, "type", 0, &type)) < 0 ||
 		    (rc = get_str(p, w, x, "physical_id", 0, &pid)) < 0 ||
 		    (rc = get_str(p, w, x, "path", 0, &path)) < 0 ||
@@ -1589,6 +1600,7 @@ static int parse_control(const pctx *p, const char *where, const json_t *v, cair
 		}
 		f = cairn_report_control_finding(c, fmap[st], res, type, msg);
 		cairn_report_finding_physical_id(f, pid);
+		cairn_report_finding_subject(f, subj);
 		cairn_report_finding_values(f, path, json_object_get(x, "expected"),
 					    json_object_get(x, "actual"));
 		rc = parse_loc(p, w, x, &f->loc);
@@ -1609,7 +1621,7 @@ static int parse_waiver(const pctx *p, const char *where, const json_t *v, cairn
 	int rc;
 	if ((rc = want_object(p, where, v)) < 0 || (rc = only_keys(p, where, v, keys)) < 0 ||
 	    (rc = get_str(p, where, v, "control", 1, &control)) < 0 ||
-	    (rc = get_str(p, where, v, "resource", 1, &resource)) < 0 ||
+	    (rc = get_str(p, where, v, "resource", 0, &resource)) < 0 ||
 	    (rc = get_str(p, where, v, "reason", 1, &reason)) < 0 ||
 	    (rc = get_str(p, where, v, "approver", 1, &approver)) < 0 ||
 	    (rc = get_str(p, where, v, "expires", 1, &expires)) < 0 ||
