@@ -292,11 +292,16 @@ static void text_control(tctx *t, const cairn_report *r, const cairn_report_cont
 		if (f->path)
 			cairn_buf_printf(b, ": %s", f->path);
 		cairn_buf_printf(b, ": %s\n", f->message);
-		if (f->expected || f->actual) {
+		if (f->expected && f->actual) {
 			char *e = value_text(f->expected), *a = value_text(f->actual);
 			cairn_buf_printf(b, "      expected %s, actual %s\n", e, a);
 			free(e);
 			free(a);
+		} else if (f->expected || f->actual) {
+			/* a policy names the value at fault, not always the one it wants */
+			char *e = value_text(f->expected ? f->expected : f->actual);
+			cairn_buf_printf(b, "      %s %s\n", f->expected ? "expected" : "found", e);
+			free(e);
 		}
 		if (w && f->status == CAIRN_REPORT_WAIVED)
 			cairn_buf_printf(b, "      waived by %s until %s: %s\n", w->approver, w->expires,
@@ -777,10 +782,10 @@ static void md_finding(cairn_buf *b, const cairn_report *r, const cairn_report_c
 		md_code(b, f->path, 0);
 		cairn_buf_putc(b, '\n');
 	}
-	if (f->expected || f->actual) {
+	if (f->expected)
 		md_value_item(b, "Expected", f->expected);
-		md_value_item(b, "Actual", f->actual);
-	}
+	if (f->actual)
+		md_value_item(b, f->expected ? "Actual" : "Value found", f->actual);
 	cairn_buf_puts(b, f->status == CAIRN_REPORT_NOT_DECIDED ? "- Why not decided: "
 								: "- Finding: ");
 	md_text(b, f->message);
