@@ -11,6 +11,11 @@
  * opened; the provider runtime is made. Planning refreshes every resource
  * of the state through its provider (in parallel) and makes the plan.
  *
+ * Fn::GetAZs: when the template's text names it, the region's
+ * availability zones are read first (EC2 DescribeAvailabilityZones, the
+ * zones of type availability-zone that are available, in name order, as
+ * CloudFormation returns them), so that apply can resolve it.
+ *
  * A saved plan is opened from what it records: its template (whose hash
  * must not have changed), its parameter values, its state (whose lineage
  * and serial must not have changed) and its region.
@@ -91,10 +96,59 @@ static int open_aws(cli_planrun *r)
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The region's availability zones when file uses Fn::GetAZs (a template
+ * that does not name it costs no call). -1 after printing. */
+static int load_azs(cli_planrun *r, const char *file)
+{
+	char *text = NULL;
+	size_t len, i;
+	json_t *params, *out = NULL, *z;
+	int uses;
+
+	if (r->azs || cairn_file_read(file, &text, &len) < 0) {
+		cairn_error_clear();
+		return 0; /* the loader says what is wrong with the file */
+	}
+	uses = strstr(text, "GetAZs") != NULL;
+	free(text);
+	if (!uses)
+		return 0;
+	params = json_pack("{s:[{s:s, s:[s]}]}", "Filters", "Name", "state", "Values", "available");
+	if (cairn_aws_call(r->aws, "ec2", "DescribeAvailabilityZones", params, &out, NULL) < 0) {
+		json_decref(params);
+		cli_fail(r->cmd, "%s uses Fn::GetAZs, and the availability zones of %s cannot be "
+				 "read: %s",
+			 file, cairn_aws_region(r->aws), cairn_error_last());
+		return -1;
+	}
+	json_decref(params);
+	r->azs = cairn_xcalloc(json_array_size(json_object_get(out, "AvailabilityZones")) + 1,
+			       sizeof(char *));
+	json_array_foreach(json_object_get(out, "AvailabilityZones"), i, z) {
+		const char *name = json_string_value(json_object_get(z, "ZoneName"));
+		const char *type = json_string_value(json_object_get(z, "ZoneType"));
+		if (name && (!type || strcmp(type, "availability-zone") == 0))
+			r->azs[r->nazs++] = cairn_xstrdup(name);
+	}
+	qsort(r->azs, r->nazs, sizeof(char *), cmp_str);
+	json_decref(out);
+	return 0;
+}
+
 static int load_stack(cli_planrun *r, const char *file, const char *state_dir)
 {
 	cairn_diags d = CAIRN_DIAGS_INIT;
 	int rc;
+
+	if (load_azs(r, file) < 0)
+		return -1;
+	r->so.opts.azs = (const char *const *)r->azs;
+	r->so.opts.nazs = r->nazs;
 	r->so.opts.region = cairn_aws_region(r->aws);
 	r->so.opts.account_id = r->account;
 	r->so.opts.partition = cairn_aws_partition(r->aws);
@@ -103,8 +157,10 @@ static int load_stack(cli_planrun *r, const char *file, const char *state_dir)
 	rc = cairn_stack_load(&r->stack, file, &r->so.opts, &d);
 	cairn_diags_print(&d, stderr);
 	if (rc < 0)
-		fprintf(stderr, "cairn %s: %zu error%s in %s; nothing was planned\n", r->cmd,
-			d.nerrors, d.nerrors == 1 ? "" : "s", file);
+		fprintf(stderr, "cairn %s: %zu error%s in %s; nothing was %s\n", r->cmd,
+			d.nerrors, d.nerrors == 1 ? "" : "s", file,
+			strcmp(r->cmd, "drift") == 0 || strcmp(r->cmd, "audit") == 0 ? "checked"
+										      : "planned");
 	cairn_diags_dispose(&d);
 	return rc < 0 ? -1 : 0;
 }
@@ -304,6 +360,7 @@ int cli_planrun_apply(cli_planrun *r)
 
 void cli_planrun_dispose(cli_planrun *r)
 {
+	size_t i;
 	cairn_plan_free(r->plan);
 	json_decref(r->live);
 	cairn_engine_free(r->eng);
@@ -315,5 +372,8 @@ void cli_planrun_dispose(cli_planrun *r)
 	cairn_aws_free(r->aws);
 	cli_stackopts_dispose(&r->so);
 	free(r->targets);
+	for (i = 0; i < r->nazs; i++)
+		free(r->azs[i]);
+	free(r->azs);
 	memset(r, 0, sizeof(*r));
 }

@@ -53,6 +53,9 @@ typedef struct cli_planrun {
 	json_t *live;             /* the refresh result */
 	cairn_plan *plan;         /* the plan, made or loaded */
 	int saved;                /* plan came from a file */
+	char **azs;               /* the region's availability zones (Fn::GetAZs), when the
+				   * template uses Fn::GetAZs; NULL-terminated, or NULL */
+	size_t nazs;
 } cli_planrun;
 
 void cli_planrun_init(cli_planrun *r, const char *cmd);
