@@ -337,6 +337,11 @@ TEST(collection_problems_explain_undecided_findings)
 	ro.packs = packs;
 	ro.npacks = 1;
 	ro.today = "2026-03-01";
+	ro.stack_waivers = json_object_get(
+		json_object_get(json_object_get(cairn_template_root(cairn_stack_template(f.s)),
+						"Metadata"),
+				"Cairn"),
+		"Waivers");
 	cairn_policy_run(set, f.doc, &ro, &rep, &d);
 	cairn_report_new(&r, CAIRN_REPORT_AUDIT, "audited");
 	cairn_report_set_template(r, cairn_template_path(cairn_stack_template(f.s)), NULL);
