@@ -53,7 +53,7 @@ CFLAGS   += -DCAIRN_VERSION='"$(VERSION)"'
 all: cairn
 
 cairn: $(BUILD)/cairn
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/cairn: $(OBJ) $(BUILD)/embedded.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -42,18 +42,38 @@ def botocore_data():
     return os.path.join(os.path.dirname(botocore.__file__), "data")
 
 
+def load_json(base, name):
+    for fn in (name, name + ".gz"):
+        p = os.path.join(base, fn)
+        if os.path.exists(p):
+            opener = gzip.open if fn.endswith(".gz") else open
+            with opener(p, "rt", encoding="utf-8") as f:
+                return json.load(f)
+    return None
+
+
+def deep_merge(into, extra):
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            deep_merge(into[k], v)
+        else:
+            into[k] = v
+
+
 def load_service(name):
+    """The model as botocore's loader sees it: service-2.json with its
+    service-2.sdk-extras.json merged in (S3's Expires is a timestamp)."""
     base = os.path.join(botocore_data(), name)
     if not os.path.isdir(base):
         sys.exit("gen-models: botocore has no service '%s'" % name)
     version = sorted(os.listdir(base))[-1]
-    for fn in ("service-2.json", "service-2.json.gz"):
-        p = os.path.join(base, version, fn)
-        if os.path.exists(p):
-            opener = gzip.open if fn.endswith(".gz") else open
-            with opener(p, "rt", encoding="utf-8") as f:
-                return json.load(f), version
-    sys.exit("gen-models: no service-2.json for '%s'" % name)
+    model = load_json(os.path.join(base, version), "service-2.json")
+    if model is None:
+        sys.exit("gen-models: no service-2.json for '%s'" % name)
+    extras = load_json(os.path.join(base, version), "service-2.sdk-extras.json")
+    if extras:
+        deep_merge(model, extras.get("merge", {}))
+    return model, version
 
 
 def read_list():

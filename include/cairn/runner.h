@@ -10,10 +10,15 @@
  * yields to the runner, which submits the operation to the AWS client and
  * resumes the coroutine with the decoded result when it completes. An AWS
  * error is raised in the coroutine as a table
- *     { code=, message=, request_id=, status=, service=, operation= }
- * with a __tostring giving the formatted error, so providers use pcall for
- * expected errors (pcall is yieldable in Lua 5.4). aws.sleep(seconds)
- * suspends the task on a timer without blocking the others.
+ *     { code=, message=, request_id=, status=, service=, operation=,
+ *       attempts=, endpoint= }
+ * (metatable aws.error_mt) with a __tostring giving the formatted error,
+ * so providers use pcall for expected errors (pcall is yieldable in Lua
+ * 5.4). Parameters that do not fit the operation raise the same kind of
+ * table at once, with code "ParamValidationError" (or "UnknownOperation",
+ * or "NoCredentials" when the runner has no client); nothing is sent.
+ * aws.sleep(seconds) suspends the task on a timer without blocking the
+ * others.
  *
  * The runner never resumes a coroutine from inside a libcurl callback:
  * completions are queued and resumed from cairn_runner_step().
@@ -21,7 +26,9 @@
  * The Lua module: require "cairn.aws" returns a table where aws.<service>
  * is a proxy whose fields are operations (aws.s3.HeadBucket{...}), plus
  * aws.call(service, operation, params), aws.sleep(seconds), aws.region,
- * aws.partition, aws.url_suffix, and aws.null / aws.array_mt (luajson.h).
+ * aws.partition, aws.url_suffix, aws.error_mt, and aws.null /
+ * aws.array_mt (luajson.h). Tasks are found through a registry table;
+ * the threads' extra space is left to the embedder.
  */
 #ifndef CAIRN_RUNNER_H
 #define CAIRN_RUNNER_H

@@ -46,50 +46,50 @@
 #include "cairn/log.h"
 
 typedef struct svc {
-	cairn_model *m;          /* the service model */
-	cairn_endpoint ep;       /* its endpoint */
+	cairn_model *m;    /* the service model */
+	cairn_endpoint ep; /* its endpoint */
 } svc;
 
 typedef enum opstate { OP_WAITING, OP_INFLIGHT, OP_FINISHED } opstate;
 
 typedef struct op {
-	cairn_aws *aws;          /* the client */
-	svc *s;                  /* the service */
-	const json_t *def;       /* the operation in the model */
-	char *operation;         /* its name */
-	cairn_awsreq base;       /* the serialised, unsigned request */
-	cairn_awsreq sent;       /* the signed copy of the attempt in flight */
-	opstate state;           /* where it is */
-	int attempt;             /* attempts started */
-	int last_cost;           /* tokens the last retry took */
-	double due;              /* when the next attempt may start (cairn_now) */
-	json_t *result;          /* on success */
-	cairn_aws_error *err;    /* on failure */
-	cairn_aws_done_fn done;  /* completion */
-	void *ud;                /* its argument */
-	int cancelled;           /* dropped by cairn_aws_cancel: no completion */
-	struct op *next, *prev;  /* the client's list of operations */
+	cairn_aws *aws;         /* the client */
+	svc *s;                 /* the service */
+	const json_t *def;      /* the operation in the model */
+	char *operation;        /* its name */
+	cairn_awsreq base;      /* the serialised, unsigned request */
+	cairn_awsreq sent;      /* the signed copy of the attempt in flight */
+	opstate state;          /* where it is */
+	int attempt;            /* attempts started */
+	int last_cost;          /* tokens the last retry took */
+	double due;             /* when the next attempt may start (cairn_now) */
+	json_t *result;         /* on success */
+	cairn_aws_error *err;   /* on failure */
+	cairn_aws_done_fn done; /* completion */
+	void *ud;               /* its argument */
+	int cancelled;          /* dropped by cairn_aws_cancel: no completion */
+	struct op *next, *prev; /* the client's list of operations */
 } op;
 
 struct cairn_aws {
-	char *region;            /* resolved region */
-	const char *partition;   /* "aws", ... (static) */
-	const char *url_suffix;  /* "amazonaws.com", ... (static) */
-	char *profile;           /* profile in use */
-	int explicit_profile;    /* --profile given */
-	double timeout;          /* per attempt, seconds */
-	char *s3_style;          /* "auto", "path", "virtual" */
-	json_t *cfg;             /* the shared config files */
-	svc **svcs;              /* loaded services */
-	size_t nsvcs;            /* how many */
-	cairn_http *http;        /* the transfers */
-	cairn_credchain *creds;  /* the credential chain */
-	cairn_retry retry;       /* retry settings and token bucket */
-	op *ops;                 /* every live operation (head) */
-	op *tail;                /* and the tail, so completions run in order */
-	int npending;            /* live operations not cancelled */
-	char *account_id;        /* cached GetCallerIdentity */
-	char *ca_bundle;         /* AWS_CA_BUNDLE / profile ca_bundle, or NULL */
+	char *region;           /* resolved region */
+	const char *partition;  /* "aws", ... (static) */
+	const char *url_suffix; /* "amazonaws.com", ... (static) */
+	char *profile;          /* profile in use */
+	int explicit_profile;   /* --profile given */
+	double timeout;         /* per attempt, seconds */
+	char *s3_style;         /* "auto", "path", "virtual" */
+	json_t *cfg;            /* the shared config files */
+	svc **svcs;             /* loaded services */
+	size_t nsvcs;           /* how many */
+	cairn_http *http;       /* the transfers */
+	cairn_credchain *creds; /* the credential chain */
+	cairn_retry retry;      /* retry settings and token bucket */
+	op *ops;                /* every live operation (head) */
+	op *tail;               /* and the tail, so completions run in order */
+	int npending;           /* live operations not cancelled */
+	char *account_id;       /* cached GetCallerIdentity */
+	char *ca_bundle;        /* AWS_CA_BUNDLE / profile ca_bundle, or NULL */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -113,7 +113,7 @@ char *cairn_aws_error_format(const cairn_aws_error *e)
 	int bracket = 0;
 
 	cairn_buf_printf(&b, "%s (%s): %s", e->operation ? e->operation : "?",
-			 e->service ? e->service : "?", e->code ? e->code : "Error");
+	                 e->service ? e->service : "?", e->code ? e->code : "Error");
 	if (e->message && *e->message)
 		cairn_buf_printf(&b, ": %s", e->message);
 	if (e->status) {
@@ -131,17 +131,20 @@ char *cairn_aws_error_format(const cairn_aws_error *e)
 	if (bracket)
 		cairn_buf_putc(&b, ']');
 	if (e->code && strcmp(e->code, "SignatureDoesNotMatch") == 0)
-		cairn_buf_puts(&b, " (check the secret access key of the credentials in use: 'cairn whoami' shows their source)");
-	else if (e->code && (strcmp(e->code, "ExpiredToken") == 0 || strcmp(e->code, "ExpiredTokenException") == 0))
+		cairn_buf_puts(&b, " (check the secret access key of the credentials in use: "
+		                   "'cairn whoami' shows their source)");
+	else if (e->code && (strcmp(e->code, "ExpiredToken") == 0 ||
+	                     strcmp(e->code, "ExpiredTokenException") == 0))
 		cairn_buf_puts(&b, " (the session token has expired: refresh the credentials)");
 	else if (e->code && (strcmp(e->code, "InvalidClientTokenId") == 0 ||
-			     strcmp(e->code, "UnrecognizedClientException") == 0))
-		cairn_buf_puts(&b, " (the access key id is not known to AWS: check the credentials in use with 'cairn whoami')");
+	                     strcmp(e->code, "UnrecognizedClientException") == 0))
+		cairn_buf_puts(&b, " (the access key id is not known to AWS: check the credentials "
+		                   "in use with 'cairn whoami')");
 	return cairn_buf_detach(&b);
 }
 
 static cairn_aws_error *new_error(const op *o, const char *code, const char *message, long status,
-				  const char *request_id)
+                                  const char *request_id)
 {
 	cairn_aws_error *e = cairn_xcalloc(1, sizeof(*e));
 	e->service = cairn_xstrdup(o->s->m->name);
@@ -173,7 +176,7 @@ static int valid_region(const char *r)
 }
 
 static int sts_for_creds(void *ud, const char *operation, const json_t *params,
-			 const cairn_creds *creds, json_t **out);
+                         const cairn_creds *creds, json_t **out);
 
 int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 {
@@ -202,11 +205,11 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		pname = "default";
 	a->profile = cairn_xstrdup(pname);
 	if (strcmp(pname, "default") != 0 && !cairn_awscfg_profile(a->cfg, pname)) {
-		rc = cairn_error_setc(CAIRN_EINVALID,
-				      "AWS profile '%s' (from %s) is not in %s or %s",
-				      pname, a->explicit_profile ? "--profile" : "AWS_PROFILE",
-				      json_string_value(json_object_get(a->cfg, "config_path")),
-				      json_string_value(json_object_get(a->cfg, "credentials_path")));
+		rc = cairn_error_setc(
+		    CAIRN_EINVALID, "AWS profile '%s' (from %s) is not in %s or %s", pname,
+		    a->explicit_profile ? "--profile" : "AWS_PROFILE",
+		    json_string_value(json_object_get(a->cfg, "config_path")),
+		    json_string_value(json_object_get(a->cfg, "credentials_path")));
 		goto fail;
 	}
 
@@ -217,12 +220,15 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		v = cairn_awscfg_get(a->cfg, a->profile, "region");
 	if (!v || !*v) {
 		rc = cairn_error_setc(CAIRN_EINVALID,
-				      "no AWS region: pass --region, set AWS_REGION, or set 'region' in profile '%s' of %s",
-				      a->profile, json_string_value(json_object_get(a->cfg, "config_path")));
+		                      "no AWS region: pass --region, set AWS_REGION, or set "
+		                      "'region' in profile '%s' of %s",
+		                      a->profile,
+		                      json_string_value(json_object_get(a->cfg, "config_path")));
 		goto fail;
 	}
 	if (!valid_region(v)) {
-		rc = cairn_error_setc(CAIRN_EINVALID, "'%s' is not an AWS region name (e.g. us-east-1)", v);
+		rc = cairn_error_setc(CAIRN_EINVALID,
+		                      "'%s' is not an AWS region name (e.g. us-east-1)", v);
 		goto fail;
 	}
 	a->region = cairn_xstrdup(v);
@@ -240,8 +246,9 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (*end || n < 1 || n > 100) {
-				rc = cairn_error_setc(CAIRN_EINVALID, "%s = '%s': expected a whole number from 1 to 100",
-						      src, v);
+				rc = cairn_error_setc(
+				    CAIRN_EINVALID,
+				    "%s = '%s': expected a whole number from 1 to 100", src, v);
 				goto fail;
 			}
 			max_attempts = (int)n;
@@ -253,7 +260,8 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 	if (!v)
 		v = cairn_awscfg_get(a->cfg, a->profile, "retry_mode");
 	if (v && strcmp(v, "standard") != 0)
-		cairn_log(CAIRN_LOG_DEBUG, "aws: retry_mode '%s' requested; cairn always uses standard mode", v);
+		cairn_log(CAIRN_LOG_DEBUG,
+		          "aws: retry_mode '%s' requested; cairn always uses standard mode", v);
 	cairn_retry_init(&a->retry, max_attempts);
 	a->timeout = opts->timeout > 0 ? opts->timeout : 60.0;
 	v = getenv_nz("CAIRN_AWS_TIMEOUT");
@@ -261,7 +269,9 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		char *end;
 		double t = strtod(v, &end);
 		if (*end || !(t > 0) || t > 3600) {
-			rc = cairn_error_setc(CAIRN_EINVALID, "CAIRN_AWS_TIMEOUT = '%s': expected seconds (0 < t <= 3600)", v);
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "CAIRN_AWS_TIMEOUT = '%s': expected seconds (0 < t <= 3600)", v);
 			goto fail;
 		}
 		a->timeout = t;
@@ -279,8 +289,10 @@ int cairn_aws_new(cairn_aws **out, const cairn_aws_options *opts)
 		char *path = cairn_expand_home(v);
 		FILE *f = fopen(path, "r");
 		if (!f) {
-			rc = cairn_error_setc(CAIRN_EINVALID, "CA bundle %s (AWS_CA_BUNDLE or the profile's ca_bundle) cannot be read",
-					      path);
+			rc = cairn_error_setc(CAIRN_EINVALID,
+			                      "CA bundle %s (AWS_CA_BUNDLE or the profile's "
+			                      "ca_bundle) cannot be read",
+			                      path);
 			free(path);
 			goto fail;
 		}
@@ -387,8 +399,8 @@ static int get_svc(cairn_aws *a, const char *name, svc **out)
 		free(s);
 		return rc;
 	}
-	cairn_log(CAIRN_LOG_DEBUG, "aws: %s endpoint %s://%s%s (%s)", name, s->ep.scheme, s->ep.host,
-		  s->ep.base_path, s->ep.source);
+	cairn_log(CAIRN_LOG_DEBUG, "aws: %s endpoint %s://%s%s (%s)", name, s->ep.scheme,
+	          s->ep.host, s->ep.base_path, s->ep.source);
 	a->svcs = cairn_xrealloc(a->svcs, (a->nsvcs + 1) * sizeof(*a->svcs));
 	a->svcs[a->nsvcs++] = s;
 	*out = s;
@@ -415,10 +427,12 @@ static void place(cairn_aws *a, svc *s, const json_t *params, cairn_awsreq *req)
 			virt = !s->ep.custom && cairn_s3_bucket_dns_ok(bucket);
 		if (virt) {
 			size_t bl = strlen(bucket);
-			if (strncmp(req->path, "/", 1) == 0 && strncmp(req->path + 1, bucket, bl) == 0 &&
+			if (strncmp(req->path, "/", 1) == 0 &&
+			    strncmp(req->path + 1, bucket, bl) == 0 &&
 			    (req->path[1 + bl] == '/' || req->path[1 + bl] == '\0')) {
 				char *host = cairn_xasprintf("%s.%s", bucket, req->host);
-				char *path = cairn_xstrdup(req->path[1 + bl] ? req->path + 1 + bl : "/");
+				char *path =
+				    cairn_xstrdup(req->path[1 + bl] ? req->path + 1 + bl : "/");
 				free(req->host);
 				free(req->path);
 				req->host = host;
@@ -429,7 +443,7 @@ static void place(cairn_aws *a, svc *s, const json_t *params, cairn_awsreq *req)
 }
 
 static int build(cairn_aws *a, const char *service, const char *operation, const json_t *params,
-		 svc **s_out, const json_t **def_out, cairn_awsreq *req)
+                 svc **s_out, const json_t **def_out, cairn_awsreq *req)
 {
 	svc *s;
 	const json_t *def;
@@ -439,13 +453,15 @@ static int build(cairn_aws *a, const char *service, const char *operation, const
 	def = cairn_model_op(s->m, operation);
 	if (!def)
 		return cairn_error_setc(CAIRN_ENOTFOUND,
-					"%s has no operation '%s' compiled in (add \"%s %s\" to data/models/operations.txt "
-					"and run tools/gen-models.py if AWS has it)",
-					service, operation, service, operation);
+		                        "%s has no operation '%s' compiled in (add \"%s %s\" to "
+		                        "data/models/operations.txt "
+		                        "and run tools/gen-models.py if AWS has it)",
+		                        service, operation, service, operation);
 	rc = cairn_proto_validate(s->m, def, params);
 	if (rc < 0) {
 		char *m = cairn_xstrdup(cairn_error_last());
-		rc = cairn_error_setc(CAIRN_EINVALID, "%s (%s): invalid parameters: %s", operation, service, m);
+		rc = cairn_error_setc(CAIRN_EINVALID, "%s (%s): invalid parameters: %s", operation,
+		                      service, m);
 		free(m);
 		return rc;
 	}
@@ -454,7 +470,8 @@ static int build(cairn_aws *a, const char *service, const char *operation, const
 	if (rc < 0) {
 		char *m = cairn_xstrdup(cairn_error_last());
 		cairn_awsreq_dispose(req);
-		rc = cairn_error_setc(CAIRN_EINVALID, "%s (%s): invalid parameters: %s", operation, service, m);
+		rc = cairn_error_setc(CAIRN_EINVALID, "%s (%s): invalid parameters: %s", operation,
+		                      service, m);
 		free(m);
 		return rc;
 	}
@@ -520,10 +537,14 @@ static void on_http(void *ud, cairn_http_resp *resp);
 static const char *transport_code(cairn_http_err e)
 {
 	switch (e) {
-	case CAIRN_HTTP_ETIMEOUT: return "Timeout";
-	case CAIRN_HTTP_ETLS: return "TLSError";
-	case CAIRN_HTTP_EOTHER: return "TransportError";
-	default: return "ConnectionError";
+	case CAIRN_HTTP_ETIMEOUT:
+		return "Timeout";
+	case CAIRN_HTTP_ETLS:
+		return "TLSError";
+	case CAIRN_HTTP_EOTHER:
+		return "TransportError";
+	default:
+		return "ConnectionError";
 	}
 }
 
@@ -576,7 +597,8 @@ static int modeled_retry(const op *o, const char *code)
 		const json_t *rt;
 		if (cairn_model_ref(o->s->m, json_array_get(errs, i), &es) < 0)
 			continue;
-		name = json_string_value(json_object_get(json_object_get(es.shape, "error"), "code"));
+		name =
+		    json_string_value(json_object_get(json_object_get(es.shape, "error"), "code"));
 		if (!name)
 			name = es.name;
 		rt = json_object_get(es.shape, "retryable");
@@ -630,12 +652,14 @@ static void on_http(void *ud, cairn_http_resp *resp)
 	if (resp->error != CAIRN_HTTP_OK) {
 		transport = resp->error != CAIRN_HTTP_ETLS && resp->error != CAIRN_HTTP_EOTHER;
 		code = transport_code(resp->error);
-		message = cairn_xasprintf("%s %s://%s (%s)",
-					  resp->error == CAIRN_HTTP_ETIMEOUT ? "no answer in time from" :
-					  resp->error == CAIRN_HTTP_ECONNECT ? "could not connect to" :
-					  resp->error == CAIRN_HTTP_EIO ? "connection lost to" : "request failed to",
-					  o->sent.scheme, o->sent.host,
-					  resp->error_text ? resp->error_text : cairn_http_err_name(resp->error));
+		message = cairn_xasprintf(
+		    "%s %s://%s (%s)",
+		    resp->error == CAIRN_HTTP_ETIMEOUT   ? "no answer in time from"
+		    : resp->error == CAIRN_HTTP_ECONNECT ? "could not connect to"
+		    : resp->error == CAIRN_HTTP_EIO      ? "connection lost to"
+		                                         : "request failed to",
+		    o->sent.scheme, o->sent.host,
+		    resp->error_text ? resp->error_text : cairn_http_err_name(resp->error));
 	} else {
 		cairn_proto_resp pr;
 		status = resp->status;
@@ -651,7 +675,7 @@ static void on_http(void *ud, cairn_http_resp *resp)
 		} else if (rc < 0) {
 			code = "ResponseParserError";
 			message = cairn_xasprintf("cannot decode the HTTP %ld response: %s", status,
-						  cairn_error_last());
+			                          cairn_error_last());
 		}
 	}
 
@@ -661,29 +685,30 @@ static void on_http(void *ud, cairn_http_resp *resp)
 		if (md)
 			json_object_set_new(md, "RetryAttempts", json_integer(o->attempt - 1));
 		cairn_retry_success(&a->retry, o->last_cost);
-		cairn_log(CAIRN_LOG_DEBUG, "aws: %s.%s HTTP %ld attempt %d/%d %.1f ms", o->s->m->name,
-			  o->operation, status, o->attempt, a->retry.max_attempts, resp->elapsed * 1000.0);
+		cairn_log(CAIRN_LOG_DEBUG, "aws: %s.%s HTTP %ld attempt %d/%d %.1f ms",
+		          o->s->m->name, o->operation, status, o->attempt, a->retry.max_attempts,
+		          resp->elapsed * 1000.0);
 		finish_op(o, result, NULL);
 		goto out;
 	}
 
 	kind = cairn_retry_classify(transport, status, code, o->s->m->name, modeled_retry(o, code));
 	if (cairn_retry_decide(&a->retry, o->attempt, kind,
-			       resp->error == CAIRN_HTTP_OK ? retry_after(&resp->headers) : -1, &delay,
-			       &cost, &why)) {
+	                       resp->error == CAIRN_HTTP_OK ? retry_after(&resp->headers) : -1,
+	                       &delay, &cost, &why)) {
 		cairn_log(CAIRN_LOG_DEBUG,
-			  "aws: %s.%s %s%ld attempt %d/%d %.1f ms: %s, retrying in %.2f s",
-			  o->s->m->name, o->operation, status ? "HTTP " : "", status ? status : 0L,
-			  o->attempt, a->retry.max_attempts, resp->elapsed * 1000.0, code, delay);
+		          "aws: %s.%s %s%ld attempt %d/%d %.1f ms: %s, retrying in %.2f s",
+		          o->s->m->name, o->operation, status ? "HTTP " : "", status ? status : 0L,
+		          o->attempt, a->retry.max_attempts, resp->elapsed * 1000.0, code, delay);
 		o->last_cost = cost;
 		o->due = cairn_now() + delay;
 		o->state = OP_WAITING;
 		json_decref(result);
 		goto out;
 	}
-	cairn_log(CAIRN_LOG_DEBUG, "aws: %s.%s %s%ld attempt %d/%d %.1f ms: %s (%s)",
-		  o->s->m->name, o->operation, status ? "HTTP " : "", status ? status : 0L, o->attempt,
-		  a->retry.max_attempts, resp->elapsed * 1000.0, code, why);
+	cairn_log(CAIRN_LOG_DEBUG, "aws: %s.%s %s%ld attempt %d/%d %.1f ms: %s (%s)", o->s->m->name,
+	          o->operation, status ? "HTTP " : "", status ? status : 0L, o->attempt,
+	          a->retry.max_attempts, resp->elapsed * 1000.0, code, why);
 	{
 		cairn_aws_error *e = new_error(o, code, message, status, perr.request_id);
 		if (transport || resp->error != CAIRN_HTTP_OK)
@@ -698,8 +723,8 @@ out:
 	free(resp);
 }
 
-int cairn_aws_submit(cairn_aws *a, const char *service, const char *operation,
-		     const json_t *params, cairn_aws_done_fn done, void *ud)
+int cairn_aws_submit(cairn_aws *a, const char *service, const char *operation, const json_t *params,
+                     cairn_aws_done_fn done, void *ud)
 {
 	op *o;
 	svc *s;
@@ -817,9 +842,9 @@ void cairn_aws_cancel(cairn_aws *a, void *ud)
 /* ---- synchronous calls --------------------------------------------------- */
 
 typedef struct sync_slot {
-	int done;                /* completed */
-	json_t *result;          /* on success */
-	cairn_aws_error *err;    /* on failure */
+	int done;             /* completed */
+	json_t *result;       /* on success */
+	cairn_aws_error *err; /* on failure */
 } sync_slot;
 
 static void sync_done(void *ud, json_t *result, cairn_aws_error *err)
@@ -830,8 +855,8 @@ static void sync_done(void *ud, json_t *result, cairn_aws_error *err)
 	s->err = err;
 }
 
-int cairn_aws_call(cairn_aws *a, const char *service, const char *operation,
-		   const json_t *params, json_t **out, cairn_aws_error **err)
+int cairn_aws_call(cairn_aws *a, const char *service, const char *operation, const json_t *params,
+                   json_t **out, cairn_aws_error **err)
 {
 	sync_slot s;
 	int rc;
@@ -870,7 +895,8 @@ int cairn_aws_account_id(cairn_aws *a, const char **out)
 			return rc;
 		if (!json_string_value(json_object_get(r, "Account"))) {
 			json_decref(r);
-			return cairn_error_setc(CAIRN_EAWS, "GetCallerIdentity (sts) returned no account id");
+			return cairn_error_setc(CAIRN_EAWS,
+			                        "GetCallerIdentity (sts) returned no account id");
 		}
 		a->account_id = cairn_xstrdup(json_string_value(json_object_get(r, "Account")));
 		json_decref(r);
@@ -900,7 +926,7 @@ int cairn_aws_credential_fetches(const cairn_aws *a)
 /* STS for the credential chain: a blocking call with explicit (or no)
  * credentials, retried like any other call but outside the queue. */
 static int sts_for_creds(void *ud, const char *operation, const json_t *params,
-			 const cairn_creds *creds, json_t **out)
+                         const cairn_creds *creds, json_t **out)
 {
 	cairn_aws *a = ud;
 	svc *s;
@@ -931,11 +957,12 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 		free(failure);
 		failure = NULL;
 		if (resp.error != CAIRN_HTTP_OK) {
-			failure = cairn_xasprintf("%s (sts): %s: %s://%s: %s", operation,
-						  transport_code(resp.error), sent.scheme, sent.host,
-						  resp.error_text ? resp.error_text : "");
+			failure = cairn_xasprintf(
+			    "%s (sts): %s: %s://%s: %s", operation, transport_code(resp.error),
+			    sent.scheme, sent.host, resp.error_text ? resp.error_text : "");
 			kind = resp.error == CAIRN_HTTP_ETLS || resp.error == CAIRN_HTTP_EOTHER
-				       ? CAIRN_RETRY_NONE : CAIRN_RETRY_CONNECTION;
+			           ? CAIRN_RETRY_NONE
+			           : CAIRN_RETRY_CONNECTION;
 		} else {
 			cairn_proto_resp pr;
 			pr.status = resp.status;
@@ -945,9 +972,11 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 			pr.len = resp.body.len;
 			rc = cairn_proto_parse(s->m, def, &pr, &res, &perr);
 			if (rc == CAIRN_PROTO_RESULT) {
-				cairn_log(CAIRN_LOG_DEBUG, "aws: sts.%s HTTP %ld attempt %d/%d %.1f ms (credentials)",
-					  operation, resp.status, attempt, a->retry.max_attempts,
-					  resp.elapsed * 1000.0);
+				cairn_log(
+				    CAIRN_LOG_DEBUG,
+				    "aws: sts.%s HTTP %ld attempt %d/%d %.1f ms (credentials)",
+				    operation, resp.status, attempt, a->retry.max_attempts,
+				    resp.elapsed * 1000.0);
 				if (resp.body.ptr)
 					memset(resp.body.ptr, 0, resp.body.len);
 				cairn_http_resp_dispose(&resp);
@@ -961,8 +990,10 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 				memset(&e, 0, sizeof(e));
 				e.service = "sts";
 				e.operation = (char *)operation;
-				e.code = rc == CAIRN_PROTO_ERROR ? perr.code : "ResponseParserError";
-				e.message = rc == CAIRN_PROTO_ERROR ? perr.message : (char *)cairn_error_last();
+				e.code =
+				    rc == CAIRN_PROTO_ERROR ? perr.code : "ResponseParserError";
+				e.message = rc == CAIRN_PROTO_ERROR ? perr.message
+				                                    : (char *)cairn_error_last();
 				e.request_id = perr.request_id;
 				e.status = resp.status;
 				e.attempts = attempt;
@@ -970,9 +1001,10 @@ static int sts_for_creds(void *ud, const char *operation, const json_t *params,
 			}
 			kind = cairn_retry_classify(0, resp.status, perr.code, "sts", 0);
 		}
-		cairn_log(CAIRN_LOG_DEBUG, "aws: sts.%s %s attempt %d/%d %.1f ms (credentials)", operation,
-			  resp.error == CAIRN_HTTP_OK ? "error" : transport_code(resp.error), attempt,
-			  a->retry.max_attempts, resp.elapsed * 1000.0);
+		cairn_log(CAIRN_LOG_DEBUG, "aws: sts.%s %s attempt %d/%d %.1f ms (credentials)",
+		          operation,
+		          resp.error == CAIRN_HTTP_OK ? "error" : transport_code(resp.error),
+		          attempt, a->retry.max_attempts, resp.elapsed * 1000.0);
 		cairn_proto_err_dispose(&perr);
 		cairn_http_resp_dispose(&resp);
 		cairn_awsreq_dispose(&sent);

@@ -47,9 +47,9 @@ static json_t *sub(json_t *o, const char *k)
 int cairn_awscfg_parse(const char *text, const char *path, int is_credentials, json_t *out)
 {
 	char *copy = cairn_xstrdup(text), *line = copy, *next;
-	json_t *section = NULL;   /* the current section's object, or NULL (ignored section) */
-	json_t *nested = NULL;    /* the current nested sub-section, or NULL */
-	char *lastkey = NULL;     /* the last key set in section, for continuations */
+	json_t *section = NULL; /* the current section's object, or NULL (ignored section) */
+	json_t *nested = NULL;  /* the current nested sub-section, or NULL */
+	char *lastkey = NULL;   /* the last key set in section, for continuations */
 	int lineno = 0, rc = 0, in_section = 0;
 
 	for (; line; line = next) {
@@ -68,8 +68,9 @@ int cairn_awscfg_parse(const char *text, const char *path, int is_credentials, j
 		if (!indented && *t == '[') {
 			char *close = strrchr(t, ']'), *name;
 			if (!close) {
-				rc = cairn_error_setc(CAIRN_EINVALID, "%s:%d: a section header needs a closing ']'",
-						      path, lineno);
+				rc = cairn_error_setc(CAIRN_EINVALID,
+				                      "%s:%d: a section header needs a closing ']'",
+				                      path, lineno);
 				break;
 			}
 			*close = '\0';
@@ -82,30 +83,37 @@ int cairn_awscfg_parse(const char *text, const char *path, int is_credentials, j
 				section = sub(sub(out, "profiles"), name);
 			} else if (strcmp(name, "default") == 0) {
 				section = sub(sub(out, "profiles"), "default");
-			} else if (strncmp(name, "profile", 7) == 0 && isspace((unsigned char)name[7])) {
+			} else if (strncmp(name, "profile", 7) == 0 &&
+			           isspace((unsigned char)name[7])) {
 				section = sub(sub(out, "profiles"), trim(name + 8));
-			} else if (strncmp(name, "services", 8) == 0 && isspace((unsigned char)name[8])) {
+			} else if (strncmp(name, "services", 8) == 0 &&
+			           isspace((unsigned char)name[8])) {
 				section = sub(sub(out, "services"), trim(name + 9));
-			} else if (strncmp(name, "sso-session", 11) == 0 && isspace((unsigned char)name[11])) {
+			} else if (strncmp(name, "sso-session", 11) == 0 &&
+			           isspace((unsigned char)name[11])) {
 				section = sub(sub(out, "sso-session"), trim(name + 12));
 			} else {
-				section = NULL; /* the CLI ignores other sections of the config file */
+				section =
+				    NULL; /* the CLI ignores other sections of the config file */
 			}
 			continue;
 		}
 		if (!in_section) {
 			rc = cairn_error_setc(CAIRN_EINVALID,
-					      "%s:%d: a setting outside any [section] (start the file with [default] or [profile NAME])",
-					      path, lineno);
+			                      "%s:%d: a setting outside any [section] (start the "
+			                      "file with [default] or [profile NAME])",
+			                      path, lineno);
 			break;
 		}
 		eq = strpbrk(t, "=:");
 		if (indented && lastkey && !eq) {
 			/* a continuation line of a multi-line value */
 			if (section && !nested) {
-				const char *old = json_string_value(json_object_get(section, lastkey));
+				const char *old =
+				    json_string_value(json_object_get(section, lastkey));
 				if (old) {
-					char *v = *old ? cairn_xasprintf("%s\n%s", old, t) : cairn_xstrdup(t);
+					char *v = *old ? cairn_xasprintf("%s\n%s", old, t)
+					               : cairn_xstrdup(t);
 					json_object_set_new(section, lastkey, json_string(v));
 					free(v);
 				}
@@ -113,7 +121,8 @@ int cairn_awscfg_parse(const char *text, const char *path, int is_credentials, j
 			continue;
 		}
 		if (!eq) {
-			rc = cairn_error_setc(CAIRN_EINVALID, "%s:%d: expected 'key = value'", path, lineno);
+			rc = cairn_error_setc(CAIRN_EINVALID, "%s:%d: expected 'key = value'", path,
+			                      lineno);
 			break;
 		}
 		*eq = '\0';
@@ -164,9 +173,12 @@ static int load_one(const char *path, int is_credentials, json_t *into)
 int cairn_awscfg_load(const char *config_path, const char *credentials_path, json_t **out)
 {
 	const char *ce = getenv("AWS_CONFIG_FILE"), *cr = getenv("AWS_SHARED_CREDENTIALS_FILE");
-	char *cpath = cairn_expand_home(config_path ? config_path : ce && *ce ? ce : "~/.aws/config");
+	char *cpath = cairn_expand_home(config_path ? config_path
+	                                : ce && *ce ? ce
+	                                            : "~/.aws/config");
 	char *rpath = cairn_expand_home(credentials_path ? credentials_path
-					: cr && *cr ? cr : "~/.aws/credentials");
+	                                : cr && *cr      ? cr
+	                                                 : "~/.aws/credentials");
 	json_t *cfg = json_object(), *creds = json_object();
 	int rc;
 
@@ -180,7 +192,7 @@ int cairn_awscfg_load(const char *config_path, const char *credentials_path, jso
 		const char *name;
 		json_t *p;
 		json_object_foreach(json_object_get(creds, "profiles"), name, p)
-			json_object_update(sub(profiles, name), p);
+		    json_object_update(sub(profiles, name), p);
 		/* kept apart too: the chain tells the two files' keys apart */
 		json_object_set(cfg, "credentials_file", sub(creds, "profiles"));
 		json_object_set_new(cfg, "config_path", json_string(cpath));

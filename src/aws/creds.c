@@ -32,30 +32,42 @@
 #include "aws/proto.h"
 #include "cairn/log.h"
 
-#define ADVISORY_REFRESH (15 * 60)
+#define ADVISORY_REFRESH  (15 * 60)
 #define MANDATORY_REFRESH (10 * 60)
-#define MAX_CHAIN 10
+#define MAX_CHAIN         10
 
 typedef enum src {
-	SRC_NONE, SRC_ENV, SRC_ASSUME, SRC_WEBID, SRC_SHARED, SRC_PROCESS, SRC_CONFIG,
-	SRC_CONTAINER, SRC_IMDS
+	SRC_NONE,
+	SRC_ENV,
+	SRC_ASSUME,
+	SRC_WEBID,
+	SRC_SHARED,
+	SRC_PROCESS,
+	SRC_CONFIG,
+	SRC_CONTAINER,
+	SRC_IMDS
 } srckind;
 
-static const char *method_names[] = {
-	"none", "env", "assume-role", "assume-role-with-web-identity", "shared-credentials-file",
-	"custom-process", "config-file", "container-role", "iam-role"
-};
+static const char *method_names[] = {"none",
+                                     "env",
+                                     "assume-role",
+                                     "assume-role-with-web-identity",
+                                     "shared-credentials-file",
+                                     "custom-process",
+                                     "config-file",
+                                     "container-role",
+                                     "iam-role"};
 
 struct cairn_credchain {
-	cairn_credchain_options o;  /* options (cfg borrowed) */
-	char *profile;              /* the profile name (owned copy) */
-	cairn_creds cur;            /* the credentials in use */
-	int have;                   /* cur is valid */
-	srckind source;               /* who answered */
-	char *detail;               /* a description of where they came from */
-	int failed;                 /* resolution failed: the error is remembered */
-	char *failure;              /* that error */
-	int fetches;                /* fetches so far */
+	cairn_credchain_options o; /* options (cfg borrowed) */
+	char *profile;             /* the profile name (owned copy) */
+	cairn_creds cur;           /* the credentials in use */
+	int have;                  /* cur is valid */
+	srckind source;            /* who answered */
+	char *detail;              /* a description of where they came from */
+	int failed;                /* resolution failed: the error is remembered */
+	char *failure;             /* that error */
+	int fetches;               /* fetches so far */
 };
 
 void cairn_creds_dispose(cairn_creds *c)
@@ -101,7 +113,7 @@ static const char *cfg_path(const cairn_credchain *c, const char *which)
 }
 
 static void set_creds(cairn_creds *out, const char *akid, const char *secret, const char *token,
-		      double exp)
+                      double exp)
 {
 	memset(out, 0, sizeof(*out));
 	out->access_key_id = cairn_xstrdup(akid);
@@ -112,7 +124,7 @@ static void set_creds(cairn_creds *out, const char *akid, const char *secret, co
 
 /* Credentials from a JSON object with the given key names. */
 static int creds_from_json(const json_t *o, const char *kid, const char *ksec, const char *ktok,
-			   const char *kexp, cairn_creds *out)
+                           const char *kexp, cairn_creds *out)
 {
 	const char *a = json_string_value(json_object_get(o, kid));
 	const char *s = json_string_value(json_object_get(o, ksec));
@@ -130,8 +142,8 @@ static int creds_from_json(const json_t *o, const char *kid, const char *ksec, c
 /* ---- the sources ------------------------------------------------------ */
 
 typedef struct ctx {
-	cairn_credchain *c;        /* the chain */
-	cairn_buf *tried;          /* "not configured" notes */
+	cairn_credchain *c;             /* the chain */
+	cairn_buf *tried;               /* "not configured" notes */
 	const char *visited[MAX_CHAIN]; /* profiles on the assume-role path */
 	int nvisited;
 } ctx;
@@ -160,9 +172,10 @@ static int from_env(ctx *x, cairn_creds *out, char **detail)
 	}
 	if (!a || !s)
 		return cairn_error_setc(CAIRN_EINVALID,
-					"%s is set but %s is not: set both (or neither) to use credentials from the environment",
-					a ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-					a ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+		                        "%s is set but %s is not: set both (or neither) to use "
+		                        "credentials from the environment",
+		                        a ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+		                        a ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
 	set_creds(out, a, s, t, 0);
 	*detail = cairn_xstrdup("environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY");
 	return 1;
@@ -171,8 +184,9 @@ static int from_env(ctx *x, cairn_creds *out, char **detail)
 static int static_keys(ctx *x, const char *profile, int creds_file, cairn_creds *out, char **detail)
 {
 	cairn_credchain *c = x->c;
-	const json_t *p = creds_file ? json_object_get(json_object_get(c->o.cfg, "credentials_file"), profile)
-				     : cairn_awscfg_profile(c->o.cfg, profile);
+	const json_t *p =
+	    creds_file ? json_object_get(json_object_get(c->o.cfg, "credentials_file"), profile)
+	               : cairn_awscfg_profile(c->o.cfg, profile);
 	const char *a = json_string_value(json_object_get(p, "aws_access_key_id"));
 	const char *s = json_string_value(json_object_get(p, "aws_secret_access_key"));
 	const char *t = json_string_value(json_object_get(p, "aws_session_token"));
@@ -183,9 +197,10 @@ static int static_keys(ctx *x, const char *profile, int creds_file, cairn_creds 
 		return 0;
 	}
 	if (!a || !*a || !s || !*s)
-		return cairn_error_setc(CAIRN_EINVALID,
-					"%s: profile '%s' sets only one of aws_access_key_id and aws_secret_access_key",
-					file, profile);
+		return cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "%s: profile '%s' sets only one of aws_access_key_id and aws_secret_access_key",
+		    file, profile);
 	set_creds(out, a, s, t, 0);
 	*detail = cairn_xasprintf("profile '%s' in %s", profile, file);
 	return 1;
@@ -203,15 +218,16 @@ static int run_process(ctx *x, const char *profile, const char *cmd, cairn_creds
 
 	(void)x;
 	if (pipe(pipefd) < 0)
-		return cairn_error_set("credential_process (profile '%s'): cannot create a pipe: %s",
-				       profile, strerror(errno));
+		return cairn_error_set(
+		    "credential_process (profile '%s'): cannot create a pipe: %s", profile,
+		    strerror(errno));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return cairn_error_set("credential_process (profile '%s'): cannot fork: %s", profile,
-				       strerror(errno));
+		return cairn_error_set("credential_process (profile '%s'): cannot fork: %s",
+		                       profile, strerror(errno));
 	}
 	if (pid == 0) {
 		dup2(pipefd[1], 1);
@@ -235,19 +251,22 @@ static int run_process(ctx *x, const char *profile, const char *cmd, cairn_creds
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		rc = cairn_error_setc(CAIRN_EINVALID,
-				      "credential_process of profile '%s' failed (exit status %d); its error output is above",
-				      profile, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		                      "credential_process of profile '%s' failed (exit status %d); "
+		                      "its error output is above",
+		                      profile, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	} else {
 		j = json_loadb(b.ptr ? b.ptr : "", b.len, 0, NULL);
 		if (!json_is_object(j) || json_integer_value(json_object_get(j, "Version")) != 1 ||
-		    creds_from_json(j, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration",
-				    out) < 0)
-			rc = cairn_error_setc(CAIRN_EINVALID,
-					      "credential_process of profile '%s' printed something that is not "
-					      "credentials (expected JSON {\"Version\": 1, \"AccessKeyId\": ..., "
-					      "\"SecretAccessKey\": ..., \"SessionToken\": ..., \"Expiration\": ...}; "
-					      "the output is not shown because it may hold secrets)",
-					      profile);
+		    creds_from_json(j, "AccessKeyId", "SecretAccessKey", "SessionToken",
+		                    "Expiration", out) < 0)
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "credential_process of profile '%s' printed something that is not "
+			    "credentials (expected JSON {\"Version\": 1, \"AccessKeyId\": ..., "
+			    "\"SecretAccessKey\": ..., \"SessionToken\": ..., \"Expiration\": "
+			    "...}; "
+			    "the output is not shown because it may hold secrets)",
+			    profile);
 		json_decref(j);
 	}
 	if (b.ptr)
@@ -277,8 +296,9 @@ static int read_token_file(const char *path, char **out)
 	size_t len;
 	int rc = cairn_file_read(p, &text, &len);
 	if (rc < 0) {
-		rc = cairn_error_setc(CAIRN_EINVALID, "web identity token file %s cannot be read: %s", p,
-				      cairn_error_last());
+		rc = cairn_error_setc(CAIRN_EINVALID,
+		                      "web identity token file %s cannot be read: %s", p,
+		                      cairn_error_last());
 		free(p);
 		return rc;
 	}
@@ -297,7 +317,7 @@ static char *session_name(const char *configured)
 }
 
 static int sts_creds(cairn_credchain *c, const char *op, json_t *params, const cairn_creds *src,
-		     cairn_creds *out, const char *what)
+                     cairn_creds *out, const char *what)
 {
 	json_t *res = NULL;
 	int rc;
@@ -311,7 +331,7 @@ static int sts_creds(cairn_credchain *c, const char *op, json_t *params, const c
 		return rc;
 	}
 	if (creds_from_json(json_object_get(res, "Credentials"), "AccessKeyId", "SecretAccessKey",
-			    "SessionToken", "Expiration", out) < 0) {
+	                    "SessionToken", "Expiration", out) < 0) {
 		json_decref(res);
 		return cairn_error_set("%s: STS %s returned no usable credentials", what, op);
 	}
@@ -336,20 +356,24 @@ static int web_identity(ctx *x, const char *profile, int use_env, cairn_creds *o
 	if (!sess)
 		sess = pget(c, profile, "role_session_name");
 	if (!file) {
-		note(x, "assume-role-with-web-identity: neither AWS_WEB_IDENTITY_TOKEN_FILE nor profile "
-			"'%s' web_identity_token_file is set", profile);
+		note(x,
+		     "assume-role-with-web-identity: neither AWS_WEB_IDENTITY_TOKEN_FILE nor "
+		     "profile "
+		     "'%s' web_identity_token_file is set",
+		     profile);
 		return 0;
 	}
 	if (!arn)
 		return cairn_error_setc(CAIRN_EINVALID,
-					"a web identity token file is configured (%s) but no role: set AWS_ROLE_ARN or role_arn in profile '%s'",
-					file, profile);
+		                        "a web identity token file is configured (%s) but no role: "
+		                        "set AWS_ROLE_ARN or role_arn in profile '%s'",
+		                        file, profile);
 	rc = read_token_file(file, &token);
 	if (rc < 0)
 		return rc;
 	name = session_name(sess);
 	params = json_pack("{s:s, s:s, s:s}", "RoleArn", arn, "RoleSessionName", name,
-			   "WebIdentityToken", token);
+	                   "WebIdentityToken", token);
 	what = cairn_xasprintf("assuming role %s with the web identity token in %s", arn, file);
 	rc = sts_creds(c, "AssumeRoleWithWebIdentity", params, NULL, out, what);
 	memset(token, 0, strlen(token));
@@ -370,37 +394,72 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 	const char *tokfile = getenv_nz("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	const char *tok = getenv_nz("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	char *url, *token = NULL;
-	cairn_endpoint ep;
 	cairn_awsreq req;
 	int rc = 0, attempt;
 	json_t *j = NULL;
 
 	(void)x;
 	if (!rel && !full) {
-		note(x, "container-role: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not set");
+		note(x, "container-role: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are "
+		        "not set");
 		return 0;
 	}
 	url = rel ? cairn_xasprintf("http://169.254.170.2%s%s", rel[0] == '/' ? "" : "/", rel)
-		  : cairn_xstrdup(full);
-	memset(&ep, 0, sizeof(ep));
-	if (!rel) {
-		/* a full URI: https, or http to loopback or the ECS/EKS agents */
-		const char *p = strstr(full, "://");
-		const char *host = p ? p + 3 : "";
-		int http = strncasecmp(full, "http://", 7) == 0;
-		if (http && !(strncmp(host, "169.254.170.2", 13) == 0 ||
-			      strncmp(host, "169.254.170.23", 14) == 0 ||
-			      strncmp(host, "[fd00:ec2::23]", 14) == 0)) {
-			if (cairn_endpoint_parse_url(full, "AWS_CONTAINER_CREDENTIALS_FULL_URI", &ep) < 0) {
-				free(url);
-				return CAIRN_EINVALID;
-			}
-		} else if (!http && strncasecmp(full, "https://", 8) != 0) {
+	          : cairn_xstrdup(full);
+	cairn_awsreq_init(&req);
+	/* scheme://host[:port]/path?query */
+	{
+		const char *sep = strstr(url, "://");
+		const char *p = sep ? sep + 3 : url;
+		const char *slash = p + strcspn(p, "/?#");
+		const char *q = strchr(slash, '?');
+		if (!sep || slash == p) {
 			free(url);
 			return cairn_error_setc(CAIRN_EINVALID,
-						"AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback address or the container agent");
+			                        "AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL");
 		}
-		cairn_endpoint_dispose(&ep);
+		req.scheme = cairn_xstrndup(url, (size_t)(sep - url));
+		req.host = cairn_xstrndup(p, (size_t)(slash - p));
+		req.path = q ? cairn_xstrndup(slash, (size_t)(q - slash))
+		             : cairn_xstrdup(*slash ? slash : "/");
+		if (q) {
+			const char *s = q + 1;
+			while (*s && *s != '#') {
+				const char *amp = strchr(s, '&'),
+				           *e = amp ? amp : s + strcspn(s, "#");
+				const char *eq = memchr(s, '=', (size_t)(e - s));
+				cairn_buf k = CAIRN_BUF_INIT, v = CAIRN_BUF_INIT;
+				cairn_uri_decode(&k, s, (size_t)((eq ? eq : e) - s), 0);
+				if (eq)
+					cairn_uri_decode(&v, eq + 1, (size_t)(e - eq - 1), 0);
+				cairn_kvlist_add(&req.query, cairn_buf_cstr(&k),
+				                 eq ? cairn_buf_cstr(&v) : NULL);
+				cairn_buf_dispose(&k);
+				cairn_buf_dispose(&v);
+				s = amp ? amp + 1 : e;
+			}
+		}
+	}
+	/* A full URI must be https, or http to loopback or to the ECS/EKS
+	 * agents (the SDKs' rule). */
+	if (!rel && strcasecmp(req.scheme, "https") != 0) {
+		static const char *agents[] = {"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"};
+		size_t i,
+		    hl = req.host[0] == '[' ? strcspn(req.host, "]") + 1 : strcspn(req.host, ":");
+		int ok = strcasecmp(req.scheme, "http") == 0 && cairn_host_is_loopback(req.host);
+		for (i = 0; !ok && i < CAIRN_ARRAY_SIZE(agents); i++)
+			ok = strcasecmp(req.scheme, "http") == 0 && strlen(agents[i]) == hl &&
+			     strncmp(req.host, agents[i], hl) == 0;
+		if (!ok) {
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "AWS_CONTAINER_CREDENTIALS_FULL_URI %s://%s: must be https, or "
+			    "http to a loopback address or the container agent",
+			    req.scheme, req.host);
+			cairn_awsreq_dispose(&req);
+			free(url);
+			return rc;
+		}
 	}
 	if (tokfile) {
 		char *p = cairn_expand_home(tokfile);
@@ -408,10 +467,13 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 		rc = cairn_file_read(p, &token, &len);
 		free(p);
 		if (rc < 0) {
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read: %s",
+			    cairn_error_last());
+			cairn_awsreq_dispose(&req);
 			free(url);
-			return cairn_error_setc(CAIRN_EINVALID,
-						"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE cannot be read: %s",
-						cairn_error_last());
+			return rc;
 		}
 		while (len && (token[len - 1] == '\n' || token[len - 1] == '\r'))
 			token[--len] = '\0';
@@ -419,41 +481,11 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 		token = cairn_xstrdup(tok);
 	}
 	if (token && (strchr(token, '\r') || strchr(token, '\n'))) {
+		cairn_awsreq_dispose(&req);
 		free(url);
 		free(token);
-		return cairn_error_setc(CAIRN_EINVALID, "the container authorization token contains a line break");
-	}
-	cairn_awsreq_init(&req);
-	if (cairn_endpoint_parse_url(url, "container credentials URI", &ep) < 0 &&
-	    strncmp(url, "http://", 7) != 0) {
-		free(url);
-		free(token);
-		return CAIRN_EINVALID;
-	}
-	cairn_endpoint_dispose(&ep);
-	/* split the URL by hand: parse_url refuses link-local http */
-	{
-		const char *p = strstr(url, "://") + 3;
-		const char *slash = p + strcspn(p, "/?");
-		const char *q = strchr(slash, '?');
-		req.scheme = cairn_xstrndup(url, (size_t)(strstr(url, "://") - url));
-		req.host = cairn_xstrndup(p, (size_t)(slash - p));
-		req.path = q ? cairn_xstrndup(slash, (size_t)(q - slash)) : cairn_xstrdup(*slash ? slash : "/");
-		if (q) {
-			const char *s = q + 1;
-			while (*s) {
-				const char *amp = strchr(s, '&'), *e = amp ? amp : s + strlen(s);
-				const char *eq = memchr(s, '=', (size_t)(e - s));
-				cairn_buf k = CAIRN_BUF_INIT, v = CAIRN_BUF_INIT;
-				cairn_uri_decode(&k, s, (size_t)((eq ? eq : e) - s), 0);
-				if (eq)
-					cairn_uri_decode(&v, eq + 1, (size_t)(e - eq - 1), 0);
-				cairn_kvlist_add(&req.query, cairn_buf_cstr(&k), eq ? cairn_buf_cstr(&v) : NULL);
-				cairn_buf_dispose(&k);
-				cairn_buf_dispose(&v);
-				s = amp ? amp + 1 : e;
-			}
-		}
+		return cairn_error_setc(CAIRN_EINVALID,
+		                        "the container authorization token contains a line break");
 	}
 	req.method = cairn_xstrdup("GET");
 	if (token)
@@ -469,29 +501,38 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 			break;
 		}
 		if (resp.error == CAIRN_HTTP_OK) {
-			rc = cairn_error_setc(CAIRN_EINVALID, "container credentials endpoint %s://%s answered HTTP %ld",
-					      req.scheme, req.host, resp.status);
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "container credentials endpoint %s://%s answered HTTP %ld", req.scheme,
+			    req.host, resp.status);
 			cairn_http_resp_dispose(&resp);
 			if (resp.status < 500)
 				break;
 		} else {
-			rc = cairn_error_setc(CAIRN_EINVALID, "container credentials endpoint %s://%s: %s (%s)",
-					      req.scheme, req.host, cairn_http_err_name(resp.error),
-					      resp.error_text ? resp.error_text : "");
+			rc = cairn_error_setc(CAIRN_EINVALID,
+			                      "container credentials endpoint %s://%s: %s (%s)",
+			                      req.scheme, req.host, cairn_http_err_name(resp.error),
+			                      resp.error_text ? resp.error_text : "");
 			cairn_http_resp_dispose(&resp);
 		}
 	}
 	if (j) {
-		rc = creds_from_json(j, "AccessKeyId", "SecretAccessKey", "Token", "Expiration", out);
+		rc = creds_from_json(j, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+		                     out);
 		if (rc < 0)
-			rc = cairn_error_setc(CAIRN_EINVALID, "container credentials endpoint %s://%s returned no credentials",
-					      req.scheme, req.host);
+			rc = cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "container credentials endpoint %s://%s returned no credentials",
+			    req.scheme, req.host);
 		else
-			*detail = cairn_xasprintf("container credentials endpoint %s://%s", req.scheme, req.host);
+			*detail = cairn_xasprintf("container credentials endpoint %s://%s",
+			                          req.scheme, req.host);
 		json_decref(j);
 	} else if (rc == 0) {
-		rc = cairn_error_setc(CAIRN_EINVALID, "container credentials endpoint %s://%s returned no credentials",
-				      req.scheme, req.host);
+		rc = cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "container credentials endpoint %s://%s returned no credentials", req.scheme,
+		    req.host);
 	}
 	if (token) {
 		memset(token, 0, strlen(token));
@@ -505,7 +546,7 @@ static int from_container(ctx *x, cairn_creds *out, char **detail)
 /* One IMDS request; returns the body (new allocation) or NULL with
  * status and err set. */
 static char *imds_get(const char *scheme, const char *host, const char *method, const char *path,
-		      const char *token, double timeout, int attempts, long *status, char **err)
+                      const char *token, double timeout, int attempts, long *status, char **err)
 {
 	int i;
 	*status = 0;
@@ -519,7 +560,8 @@ static char *imds_get(const char *scheme, const char *host, const char *method, 
 		req.method = cairn_xstrdup(method);
 		req.path = cairn_xstrdup(path);
 		if (strcmp(method, "PUT") == 0)
-			cairn_awsreq_set_header(&req, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
+			cairn_awsreq_set_header(&req, "X-aws-ec2-metadata-token-ttl-seconds",
+			                        "21600");
 		else if (token)
 			cairn_awsreq_set_header(&req, "X-aws-ec2-metadata-token", token);
 		cairn_http_perform(&req, timeout, 1, NULL, &resp);
@@ -580,34 +622,40 @@ static int from_imds(ctx *x, cairn_creds *out, char **detail)
 		scheme = p ? cairn_xstrndup(ep, (size_t)(p - ep)) : cairn_xstrdup("http");
 		host = cairn_xstrndup(h, hl);
 	}
-	token = imds_get(scheme, host, "PUT", "/latest/api/token", NULL, timeout, attempts, &status, &err);
+	token = imds_get(scheme, host, "PUT", "/latest/api/token", NULL, timeout, attempts, &status,
+	                 &err);
 	if (!token && err) {
-		note(x, "iam-role: no EC2 instance metadata service at %s://%s (%s)", scheme, host, err);
+		note(x, "iam-role: no EC2 instance metadata service at %s://%s (%s)", scheme, host,
+		     err);
 		free(err);
 		free(scheme);
 		free(host);
 		return 0;
 	}
-	if (!token && !(status == 403 || status == 404 || status == 405) ) {
-		rc = cairn_error_setc(CAIRN_EINVALID, "EC2 instance metadata %s://%s refused a session token (HTTP %ld)",
-				      scheme, host, status);
+	if (!token && !(status == 403 || status == 404 || status == 405)) {
+		rc = cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "EC2 instance metadata %s://%s refused a session token (HTTP %ld)", scheme,
+		    host, status);
 		free(scheme);
 		free(host);
 		return rc;
 	}
 	if (!token && v1off && strcasecmp(v1off, "true") == 0) {
 		rc = cairn_error_setc(CAIRN_EINVALID,
-				      "EC2 instance metadata %s://%s gives no IMDSv2 token (HTTP %ld) and IMDSv1 is disabled",
-				      scheme, host, status);
+		                      "EC2 instance metadata %s://%s gives no IMDSv2 token (HTTP "
+		                      "%ld) and IMDSv1 is disabled",
+		                      scheme, host, status);
 		free(scheme);
 		free(host);
 		return rc;
 	}
 	role = imds_get(scheme, host, "GET", "/latest/meta-data/iam/security-credentials/", token,
-			timeout, attempts, &status, &err);
+	                timeout, attempts, &status, &err);
 	free(err);
 	if (!role || !*role) {
-		note(x, "iam-role: the instance at %s://%s has no IAM role (HTTP %ld)", scheme, host, status);
+		note(x, "iam-role: the instance at %s://%s has no IAM role (HTTP %ld)", scheme,
+		     host, status);
 		free(role);
 		free(token);
 		free(scheme);
@@ -621,13 +669,15 @@ static int from_imds(ctx *x, cairn_creds *out, char **detail)
 	free(path);
 	rc = 0;
 	j = body ? json_loads(body, 0, NULL) : NULL;
-	if (!j || creds_from_json(j, "AccessKeyId", "SecretAccessKey", "Token", "Expiration", out) < 0)
-		rc = cairn_error_setc(CAIRN_EINVALID,
-				      "EC2 instance metadata %s://%s returned no credentials for role %s (HTTP %ld)",
-				      scheme, host, role, status);
+	if (!j ||
+	    creds_from_json(j, "AccessKeyId", "SecretAccessKey", "Token", "Expiration", out) < 0)
+		rc = cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "EC2 instance metadata %s://%s returned no credentials for role %s (HTTP %ld)",
+		    scheme, host, role, status);
 	else
-		*detail = cairn_xasprintf("instance role %s from EC2 instance metadata %s://%s%s", role,
-					  scheme, host, token ? " (IMDSv2)" : " (IMDSv1)");
+		*detail = cairn_xasprintf("instance role %s from EC2 instance metadata %s://%s%s",
+		                          role, scheme, host, token ? " (IMDSv2)" : " (IMDSv1)");
 	json_decref(j);
 	if (body) {
 		memset(body, 0, strlen(body));
@@ -654,7 +704,7 @@ static int assume_role(ctx *x, const char *profile, cairn_creds *out, char **det
 
 /* The providers that read a profile (botocore's ProfileProviderBuilder). */
 static int profile_chain(ctx *x, const char *profile, int use_env_webid, cairn_creds *out,
-			 char **detail, srckind *which)
+                         char **detail, srckind *which)
 {
 	int rc;
 	if ((rc = web_identity(x, profile, use_env_webid, out, detail)) != 0) {
@@ -687,9 +737,10 @@ static int source_creds(ctx *x, const char *profile, cairn_creds *out, char **de
 
 	sub.tried = NULL;
 	if (src_profile && cred_source)
-		return cairn_error_setc(CAIRN_EINVALID,
-					"profile '%s' sets both source_profile and credential_source; keep one",
-					profile);
+		return cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "profile '%s' sets both source_profile and credential_source; keep one",
+		    profile);
 	if (cred_source) {
 		if (strcmp(cred_source, "Environment") == 0)
 			rc = from_env(&sub, out, detail);
@@ -699,45 +750,54 @@ static int source_creds(ctx *x, const char *profile, cairn_creds *out, char **de
 			rc = from_container(&sub, out, detail);
 		else
 			return cairn_error_setc(CAIRN_EINVALID,
-						"profile '%s': credential_source '%s' is not one of Environment, Ec2InstanceMetadata, EcsContainer",
-						profile, cred_source);
+			                        "profile '%s': credential_source '%s' is not one "
+			                        "of Environment, Ec2InstanceMetadata, EcsContainer",
+			                        profile, cred_source);
 		if (rc == 0)
-			return cairn_error_setc(CAIRN_EINVALID,
-						"profile '%s': credential_source %s gave no credentials", profile,
-						cred_source);
+			return cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "profile '%s': credential_source %s gave no credentials", profile,
+			    cred_source);
 		return rc;
 	}
 	if (!cairn_awscfg_profile(c->o.cfg, src_profile))
-		return cairn_error_setc(CAIRN_EINVALID,
-					"profile '%s' names source_profile '%s', which does not exist in %s or %s",
-					profile, src_profile, cfg_path(c, "config_path"), cfg_path(c, "credentials_path"));
+		return cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "profile '%s' names source_profile '%s', which does not exist in %s or %s",
+		    profile, src_profile, cfg_path(c, "config_path"),
+		    cfg_path(c, "credentials_path"));
 	for (i = 0; i < x->nvisited; i++) {
 		if (strcmp(x->visited[i], src_profile) == 0 && strcmp(src_profile, profile) != 0)
 			return cairn_error_setc(CAIRN_EINVALID,
-						"profiles form a source_profile loop through '%s'", src_profile);
+			                        "profiles form a source_profile loop through '%s'",
+			                        src_profile);
 	}
 	if (x->nvisited >= MAX_CHAIN)
-		return cairn_error_setc(CAIRN_EINVALID, "source_profile chain is too long at '%s'", src_profile);
+		return cairn_error_setc(CAIRN_EINVALID, "source_profile chain is too long at '%s'",
+		                        src_profile);
 	if (strcmp(src_profile, profile) == 0) {
 		/* a profile may source its own static keys */
 		rc = static_keys(&sub, profile, 1, out, detail);
 		if (rc == 0)
 			rc = static_keys(&sub, profile, 0, out, detail);
 		if (rc == 0)
-			return cairn_error_setc(CAIRN_EINVALID,
-						"profile '%s' is its own source_profile but has no keys", profile);
+			return cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "profile '%s' is its own source_profile but has no keys", profile);
 		return rc;
 	}
 	sub.visited[sub.nvisited++] = src_profile;
 	{
 		const json_t *p = cairn_awscfg_profile(c->o.cfg, src_profile);
-		int has_static = json_object_get(p, "aws_access_key_id") || json_object_get(p, "aws_secret_access_key");
+		int has_static = json_object_get(p, "aws_access_key_id") ||
+		                 json_object_get(p, "aws_secret_access_key");
 		if (has_static || !has_role_config(c, src_profile)) {
 			rc = profile_chain(&sub, src_profile, 0, out, detail, &which);
 			if (rc == 0)
-				return cairn_error_setc(CAIRN_EINVALID,
-							"source_profile '%s' (of profile '%s') has no credentials",
-							src_profile, profile);
+				return cairn_error_setc(
+				    CAIRN_EINVALID,
+				    "source_profile '%s' (of profile '%s') has no credentials",
+				    src_profile, profile);
 			return rc;
 		}
 	}
@@ -757,10 +817,12 @@ static int assume_role(ctx *x, const char *profile, cairn_creds *out, char **det
 	int rc;
 
 	if (mfa)
-		return cairn_error_setc(CAIRN_EINVALID,
-					"profile '%s' needs an MFA code (mfa_serial), which cairn cannot prompt for; "
-					"assume the role first (aws sts assume-role ...) and pass its keys in the environment",
-					profile);
+		return cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "profile '%s' needs an MFA code (mfa_serial), which cairn cannot prompt for; "
+		    "assume the role first (aws sts assume-role ...) and pass its keys in the "
+		    "environment",
+		    profile);
 	memset(&src, 0, sizeof(src));
 	rc = source_creds(x, profile, &src, &src_detail);
 	if (rc < 0)
@@ -777,8 +839,10 @@ static int assume_role(ctx *x, const char *profile, cairn_creds *out, char **det
 			free(name);
 			free(src_detail);
 			cairn_creds_dispose(&src);
-			return cairn_error_setc(CAIRN_EINVALID, "profile '%s': duration_seconds '%s' is not a number of seconds",
-						profile, dur);
+			return cairn_error_setc(
+			    CAIRN_EINVALID,
+			    "profile '%s': duration_seconds '%s' is not a number of seconds",
+			    profile, dur);
 		}
 		json_object_set_new(params, "DurationSeconds", json_integer(d));
 	}
@@ -792,7 +856,8 @@ static int assume_role(ctx *x, const char *profile, cairn_creds *out, char **det
 		free(src_detail);
 		return rc;
 	}
-	*detail = cairn_xasprintf("role %s of profile '%s', assumed with %s", arn, profile, src_detail);
+	*detail =
+	    cairn_xasprintf("role %s of profile '%s', assumed with %s", arn, profile, src_detail);
 	free(src_detail);
 	return 1;
 }
@@ -800,7 +865,7 @@ static int assume_role(ctx *x, const char *profile, cairn_creds *out, char **det
 /* ---- the chain ---------------------------------------------------------- */
 
 static int resolve(cairn_credchain *c, cairn_creds *out, char **detail, srckind *which,
-		   cairn_buf *tried)
+                   cairn_buf *tried)
 {
 	ctx x;
 	int rc;
@@ -822,7 +887,9 @@ static int resolve(cairn_credchain *c, cairn_creds *out, char **detail, srckind 
 		*which = SRC_ASSUME;
 		return assume_role(&x, c->profile, out, detail);
 	}
-	note(&x, "assume-role: profile '%s' has no role_arn with source_profile or credential_source", c->profile);
+	note(&x,
+	     "assume-role: profile '%s' has no role_arn with source_profile or credential_source",
+	     c->profile);
 	if ((rc = profile_chain(&x, c->profile, !c->o.explicit_profile, out, detail, which)) != 0)
 		return rc;
 	if ((rc = from_container(&x, out, detail)) != 0) {
@@ -880,11 +947,13 @@ int cairn_credchain_get(cairn_credchain *c, const cairn_creds **out)
 		c->fetches++;
 		if (rc <= 0) {
 			if (rc == 0)
-				cairn_error_setc(CAIRN_EINVALID,
-						 "no AWS credentials found (profile '%s'); tried, in order:%s\n"
-						 "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile "
-						 "(aws configure), or run where a role is available.",
-						 c->profile, cairn_buf_cstr(&tried));
+				cairn_error_setc(
+				    CAIRN_EINVALID,
+				    "no AWS credentials found (profile '%s'); tried, in order:%s\n"
+				    "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure "
+				    "a profile "
+				    "(aws configure), or run where a role is available.",
+				    c->profile, cairn_buf_cstr(&tried));
 			c->failed = 1;
 			c->failure = cairn_xstrdup(cairn_error_last());
 			cairn_buf_dispose(&tried);
@@ -896,7 +965,8 @@ int cairn_credchain_get(cairn_credchain *c, const cairn_creds **out)
 		c->have = 1;
 		c->source = which;
 		c->detail = detail;
-		cairn_log(CAIRN_LOG_DEBUG, "aws: credentials from %s: %s", method_names[which], detail);
+		cairn_log(CAIRN_LOG_DEBUG, "aws: credentials from %s: %s", method_names[which],
+		          detail);
 	} else if (c->cur.expiration > 0 && now(c) >= c->cur.expiration - ADVISORY_REFRESH) {
 		cairn_creds got;
 		char *detail = NULL;
@@ -907,20 +977,24 @@ int cairn_credchain_get(cairn_credchain *c, const cairn_creds **out)
 			c->cur = got;
 			free(c->detail);
 			c->detail = detail;
-			cairn_log(CAIRN_LOG_DEBUG, "aws: credentials refreshed from %s", method_names[c->source]);
+			cairn_log(CAIRN_LOG_DEBUG, "aws: credentials refreshed from %s",
+			          method_names[c->source]);
 		} else {
 			char *why = cairn_xstrdup(cairn_error_last());
 			cairn_creds_dispose(&got);
 			free(detail);
 			if (now(c) >= c->cur.expiration - MANDATORY_REFRESH) {
-				int rc = cairn_error_setc(CAIRN_EINVALID,
-							  "the credentials from %s expire and could not be refreshed: %s",
-							  method_names[c->source], why);
+				int rc = cairn_error_setc(
+				    CAIRN_EINVALID,
+				    "the credentials from %s expire and could not be refreshed: %s",
+				    method_names[c->source], why);
 				free(why);
 				return rc;
 			}
-			cairn_log(CAIRN_LOG_WARN, "aws: could not refresh credentials yet (%s); using the current ones",
-				  why);
+			cairn_log(
+			    CAIRN_LOG_WARN,
+			    "aws: could not refresh credentials yet (%s); using the current ones",
+			    why);
 			free(why);
 		}
 	}

@@ -42,17 +42,17 @@ void cairn_creds_dispose(cairn_creds *c);
  * client supplies this. creds NULL means an unsigned request. On failure
  * returns negative with cairn_error_last() holding the formatted error. */
 typedef int (*cairn_sts_fn)(void *ud, const char *operation, const json_t *params,
-			    const cairn_creds *creds, json_t **out);
+                            const cairn_creds *creds, json_t **out);
 
 typedef struct cairn_credchain cairn_credchain;
 
 typedef struct cairn_credchain_options {
-	const json_t *cfg;       /* the shared config (config.h), borrowed */
-	const char *profile;     /* the profile in use */
-	int explicit_profile;    /* --profile given: the env source is skipped */
-	cairn_sts_fn sts;        /* STS caller */
-	void *sts_ud;            /* its argument */
-	double (*clock)(void);   /* wall-clock seconds; NULL: time() (tests inject) */
+	const json_t *cfg;     /* the shared config (config.h), borrowed */
+	const char *profile;   /* the profile in use */
+	int explicit_profile;  /* --profile given: the env source is skipped */
+	cairn_sts_fn sts;      /* STS caller */
+	void *sts_ud;          /* its argument */
+	double (*clock)(void); /* wall-clock seconds; NULL: time() (tests inject) */
 } cairn_credchain_options;
 
 int cairn_credchain_new(cairn_credchain **out, const cairn_credchain_options *opts);

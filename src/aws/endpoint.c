@@ -84,9 +84,9 @@ int cairn_endpoint_parse_url(const char *url, const char *what, cairn_endpoint *
 
 	memset(out, 0, sizeof(*out));
 	if (!p)
-		return cairn_error_setc(CAIRN_EINVALID,
-					"%s: '%s' is not a URL (expected https://host[:port][/path])",
-					what, url);
+		return cairn_error_setc(
+		    CAIRN_EINVALID, "%s: '%s' is not a URL (expected https://host[:port][/path])",
+		    what, url);
 	scheme = cairn_xstrndup(url, (size_t)(p - url));
 	{
 		char *c;
@@ -95,8 +95,10 @@ int cairn_endpoint_parse_url(const char *url, const char *what, cairn_endpoint *
 	}
 	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
 		free(scheme);
-		return cairn_error_setc(CAIRN_EINVALID, "%s: '%s': the scheme must be https (or http to a loopback address)",
-					what, url);
+		return cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "%s: '%s': the scheme must be https (or http to a loopback address)", what,
+		    url);
 	}
 	hs = p + 3;
 	he = hs + strcspn(hs, "/?#");
@@ -115,10 +117,11 @@ int cairn_endpoint_parse_url(const char *url, const char *what, cairn_endpoint *
 			host[n - 3] = '\0';
 	}
 	if (strcmp(scheme, "http") == 0 && !cairn_host_is_loopback(host)) {
-		int rc = cairn_error_setc(CAIRN_EINVALID,
-					  "%s: '%s': plain http is only allowed to a loopback address "
-					  "(127.0.0.0/8, ::1, localhost); use https",
-					  what, url);
+		int rc =
+		    cairn_error_setc(CAIRN_EINVALID,
+		                     "%s: '%s': plain http is only allowed to a loopback address "
+		                     "(127.0.0.0/8, ::1, localhost); use https",
+		                     what, url);
 		free(scheme);
 		free(host);
 		return rc;
@@ -137,14 +140,15 @@ int cairn_endpoint_parse_url(const char *url, const char *what, cairn_endpoint *
 static int ignore_overrides(const json_t *cfg, const char *profile)
 {
 	const char *e = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-	const char *p = cfg ? cairn_awscfg_get(cfg, profile, "ignore_configured_endpoint_urls") : NULL;
+	const char *p =
+	    cfg ? cairn_awscfg_get(cfg, profile, "ignore_configured_endpoint_urls") : NULL;
 	if (e && *e)
 		return strcasecmp(e, "true") == 0;
 	return p && strcasecmp(p, "true") == 0;
 }
 
 int cairn_endpoint_resolve(const cairn_model *m, const char *region, const json_t *cfg,
-			   const char *profile, cairn_endpoint *out)
+                           const char *profile, cairn_endpoint *out)
 {
 	const char *dns, *part = cairn_region_partition(region, &dns);
 	const char *url = NULL;
@@ -163,12 +167,14 @@ int cairn_endpoint_resolve(const cairn_model *m, const char *region, const json_
 		free(env);
 		if (!url && cfg) {
 			const char *svcs = cairn_awscfg_get(cfg, profile, "services");
-			const json_t *sec = svcs ? json_object_get(json_object_get(cfg, "services"), svcs) : NULL;
-			const char *u = json_string_value(json_object_get(json_object_get(sec, m->config_name),
-									  "endpoint_url"));
+			const json_t *sec =
+			    svcs ? json_object_get(json_object_get(cfg, "services"), svcs) : NULL;
+			const char *u = json_string_value(
+			    json_object_get(json_object_get(sec, m->config_name), "endpoint_url"));
 			if (u && *u) {
 				url = u;
-				what = cairn_xasprintf("[services %s] %s endpoint_url", svcs, m->config_name);
+				what = cairn_xasprintf("[services %s] %s endpoint_url", svcs,
+				                       m->config_name);
 			}
 		}
 		if (!url) {

@@ -30,12 +30,12 @@
 #include "aws/model.h"
 
 typedef struct cairn_endpoint {
-	char *scheme;          /* "https" or "http" */
-	char *host;            /* "kms.us-east-1.amazonaws.com", "127.0.0.1:5000" */
-	char *base_path;       /* a custom endpoint's path ("" or "/prefix") */
-	char *signing_region;  /* the region to sign for */
-	int custom;            /* 1 when it came from an override */
-	char *source;          /* where it came from: "AWS_ENDPOINT_URL_KMS", "default", ... */
+	char *scheme;         /* "https" or "http" */
+	char *host;           /* "kms.us-east-1.amazonaws.com", "127.0.0.1:5000" */
+	char *base_path;      /* a custom endpoint's path ("" or "/prefix") */
+	char *signing_region; /* the region to sign for */
+	int custom;           /* 1 when it came from an override */
+	char *source;         /* where it came from: "AWS_ENDPOINT_URL_KMS", "default", ... */
 } cairn_endpoint;
 
 /* The partition of a region and its DNS suffix (static strings). */
@@ -45,7 +45,7 @@ const char *cairn_region_partition(const char *region, const char **dns_suffix);
  * shared config (may be NULL). Fails with CAIRN_EINVALID for a bad or
  * non-loopback http override, naming where it came from. */
 int cairn_endpoint_resolve(const cairn_model *m, const char *region, const json_t *cfg,
-			   const char *profile, cairn_endpoint *out);
+                           const char *profile, cairn_endpoint *out);
 void cairn_endpoint_dispose(cairn_endpoint *e);
 
 /* Splits URL into scheme, host[:port] (default ports dropped) and path,

@@ -28,24 +28,24 @@
 #define MAX_BODY (256u * 1024u * 1024u)
 
 typedef struct xfer {
-	CURL *easy;                 /* the transfer */
-	struct curl_slist *hdrs;    /* request headers as curl wants them */
-	char *url;                  /* the URL (owned) */
+	CURL *easy;                   /* the transfer */
+	struct curl_slist *hdrs;      /* request headers as curl wants them */
+	char *url;                    /* the URL (owned) */
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's message */
-	cairn_http_resp resp;       /* what arrived */
-	cairn_http_done_fn done;    /* completion */
-	void *ud;                   /* its argument */
-	double start;               /* cairn_now() at start */
-	int too_big;                /* the body passed MAX_BODY */
-	struct xfer *next, *prev;   /* the in-flight list */
+	cairn_http_resp resp;         /* what arrived */
+	cairn_http_done_fn done;      /* completion */
+	void *ud;                     /* its argument */
+	double start;                 /* cairn_now() at start */
+	int too_big;                  /* the body passed MAX_BODY */
+	struct xfer *next, *prev;     /* the in-flight list */
 } xfer;
 
 struct cairn_http {
-	CURLM *multi;               /* all transfers */
-	CURLSH *share;              /* DNS and TLS session cache shared by them */
-	xfer *live;                 /* transfers in flight */
-	int nlive;                  /* how many */
-	char *ca_bundle;            /* CA file instead of the system store, or NULL */
+	CURLM *multi;    /* all transfers */
+	CURLSH *share;   /* DNS and TLS session cache shared by them */
+	xfer *live;      /* transfers in flight */
+	int nlive;       /* how many */
+	char *ca_bundle; /* CA file instead of the system store, or NULL */
 };
 
 static int global_init_done;
@@ -61,12 +61,18 @@ static void global_init(void)
 const char *cairn_http_err_name(cairn_http_err e)
 {
 	switch (e) {
-	case CAIRN_HTTP_OK: return "ok";
-	case CAIRN_HTTP_ECONNECT: return "could not connect";
-	case CAIRN_HTTP_ETIMEOUT: return "timed out";
-	case CAIRN_HTTP_EIO: return "connection broken";
-	case CAIRN_HTTP_ETLS: return "TLS failure";
-	default: return "transfer failed";
+	case CAIRN_HTTP_OK:
+		return "ok";
+	case CAIRN_HTTP_ECONNECT:
+		return "could not connect";
+	case CAIRN_HTTP_ETIMEOUT:
+		return "timed out";
+	case CAIRN_HTTP_EIO:
+		return "connection broken";
+	case CAIRN_HTTP_ETLS:
+		return "TLS failure";
+	default:
+		return "transfer failed";
 	}
 }
 
@@ -82,7 +88,7 @@ int cairn_http_new(cairn_http **out)
 	curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	/* Keep enough idle connections for a wide apply (the default cache
 	 * is 4 x the transfers ever added, capped); no limit on parallel ones. */
-	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 256L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 1024L);
 	*out = h;
 	return 0;
 }
@@ -168,7 +174,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 static int link_local(const char *host)
 {
 	static const char *ok[] = {"169.254.169.254", "169.254.170.2", "169.254.170.23",
-				   "[fd00:ec2::23]", "[fd00:ec2::254]"};
+	                           "[fd00:ec2::23]", "[fd00:ec2::254]"};
 	size_t i, n = strcspn(host, host[0] == '[' ? "]" : ":");
 	if (host[0] == '[')
 		n++;
@@ -186,9 +192,10 @@ static int check_policy(const cairn_awsreq *req, int allow_link_local)
 	if (strcmp(scheme, "http") == 0 &&
 	    (cairn_host_is_loopback(req->host) || (allow_link_local && link_local(req->host))))
 		return 0;
-	return cairn_error_setc(CAIRN_EINVALID,
-				"refusing %s://%s: plain http is only allowed to a loopback address; use https",
-				scheme, req->host ? req->host : "");
+	return cairn_error_setc(
+	    CAIRN_EINVALID,
+	    "refusing %s://%s: plain http is only allowed to a loopback address; use https", scheme,
+	    req->host ? req->host : "");
 }
 
 void cairn_http_set_ca_bundle(cairn_http *h, const char *path)
@@ -199,7 +206,7 @@ void cairn_http_set_ca_bundle(cairn_http *h, const char *path)
 
 /* Sets up x->easy for req. */
 static void setup(xfer *x, const cairn_awsreq *req, double timeout, CURLSH *share,
-		  const char *ca_bundle)
+                  const char *ca_bundle)
 {
 	CURL *e = x->easy;
 	size_t i;
@@ -250,7 +257,8 @@ static void setup(xfer *x, const cairn_awsreq *req, double timeout, CURLSH *shar
 		if (kv->value && *kv->value)
 			line = cairn_xasprintf("%s: %s", kv->key, kv->value);
 		else
-			line = cairn_xasprintf("%s;", kv->key); /* curl's way to send an empty header */
+			line = cairn_xasprintf("%s;",
+			                       kv->key); /* curl's way to send an empty header */
 		x->hdrs = curl_slist_append(x->hdrs, line);
 		free(line);
 	}
@@ -301,7 +309,8 @@ static void finish(xfer *x, CURLcode rc)
 	if (x->too_big)
 		x->resp.error_text = cairn_xstrdup("the response is larger than 256 MiB");
 	else
-		x->resp.error_text = cairn_xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		x->resp.error_text =
+		    cairn_xstrdup(x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 	/* curl appends the reason with a trailing newline sometimes */
 	{
 		size_t n = strlen(x->resp.error_text);
@@ -311,7 +320,7 @@ static void finish(xfer *x, CURLcode rc)
 }
 
 int cairn_http_start(cairn_http *h, const cairn_awsreq *req, double timeout,
-		     cairn_http_done_fn done, void *ud)
+                     cairn_http_done_fn done, void *ud)
 {
 	xfer *x;
 	int rc = check_policy(req, 0);
@@ -401,7 +410,7 @@ int cairn_http_inflight(const cairn_http *h)
 }
 
 void cairn_http_perform(const cairn_awsreq *req, double timeout, int allow_link_local,
-			const char *ca_bundle, cairn_http_resp *resp)
+                        const char *ca_bundle, cairn_http_resp *resp)
 {
 	xfer *x;
 	CURLcode rc;

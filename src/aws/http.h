@@ -21,21 +21,21 @@
 #include "aws/request.h"
 
 typedef enum cairn_http_err {
-	CAIRN_HTTP_OK = 0,      /* a response arrived (any status) */
-	CAIRN_HTTP_ECONNECT,    /* could not resolve or connect */
-	CAIRN_HTTP_ETIMEOUT,    /* the attempt's time ran out */
-	CAIRN_HTTP_EIO,         /* the connection broke or closed without a response */
-	CAIRN_HTTP_ETLS,        /* TLS handshake or certificate verification failed */
-	CAIRN_HTTP_EOTHER       /* anything else (too large, bad URL, ...) */
+	CAIRN_HTTP_OK = 0,   /* a response arrived (any status) */
+	CAIRN_HTTP_ECONNECT, /* could not resolve or connect */
+	CAIRN_HTTP_ETIMEOUT, /* the attempt's time ran out */
+	CAIRN_HTTP_EIO,      /* the connection broke or closed without a response */
+	CAIRN_HTTP_ETLS,     /* TLS handshake or certificate verification failed */
+	CAIRN_HTTP_EOTHER    /* anything else (too large, bad URL, ...) */
 } cairn_http_err;
 
 typedef struct cairn_http_resp {
-	cairn_http_err error;   /* CAIRN_HTTP_OK when status/headers/body are valid */
-	char *error_text;       /* libcurl's description of the failure, or NULL */
-	long status;            /* HTTP status */
-	cairn_kvlist headers;   /* response headers of the final response */
-	cairn_buf body;         /* response body */
-	double elapsed;         /* seconds from start to finish */
+	cairn_http_err error; /* CAIRN_HTTP_OK when status/headers/body are valid */
+	char *error_text;     /* libcurl's description of the failure, or NULL */
+	long status;          /* HTTP status */
+	cairn_kvlist headers; /* response headers of the final response */
+	cairn_buf body;       /* response body */
+	double elapsed;       /* seconds from start to finish */
 } cairn_http_resp;
 
 typedef struct cairn_http cairn_http;
@@ -54,7 +54,7 @@ void cairn_http_free(cairn_http *h);
  * or CAIRN_EINVALID when the URL breaks the policy above (done is then
  * not called). */
 int cairn_http_start(cairn_http *h, const cairn_awsreq *req, double timeout,
-		     cairn_http_done_fn done, void *ud);
+                     cairn_http_done_fn done, void *ud);
 /* Drives transfers for up to timeout_ms (0: only what is ready), then
  * runs the done functions of finished ones. Returns transfers in flight. */
 int cairn_http_poll(cairn_http *h, int timeout_ms);
@@ -70,7 +70,7 @@ void cairn_http_set_ca_bundle(cairn_http *h, const char *path);
  * 169.254.170.2, 169.254.170.23 and fd00:ec2::23 (metadata services).
  * ca_bundle as above (NULL: the system's store). */
 void cairn_http_perform(const cairn_awsreq *req, double timeout, int allow_link_local,
-			const char *ca_bundle, cairn_http_resp *resp);
+                        const char *ca_bundle, cairn_http_resp *resp);
 
 void cairn_http_resp_dispose(cairn_http_resp *r);
 

@@ -65,8 +65,8 @@ int cairn_model_load(const char *service, cairn_model **out)
 	if (!valid_service_name(service)) {
 		char *known = cairn_model_list();
 		rc = cairn_error_setc(CAIRN_ENOTFOUND,
-				      "unknown AWS service '%s' (services compiled in: %s)", service,
-				      known);
+		                      "unknown AWS service '%s' (services compiled in: %s)",
+		                      service, known);
 		free(known);
 		return rc;
 	}
@@ -74,11 +74,12 @@ int cairn_model_load(const char *service, cairn_model **out)
 	rc = cairn_embed_read(path, &text, &len);
 	if (rc < 0) {
 		char *known = cairn_model_list();
-		rc = cairn_error_setc(CAIRN_ENOTFOUND,
-				      "unknown AWS service '%s' (services compiled in: %s; to add one, "
-				      "list its operations in data/models/operations.txt and run "
-				      "tools/gen-models.py)",
-				      service, known);
+		rc = cairn_error_setc(
+		    CAIRN_ENOTFOUND,
+		    "unknown AWS service '%s' (services compiled in: %s; to add one, "
+		    "list its operations in data/models/operations.txt and run "
+		    "tools/gen-models.py)",
+		    service, known);
 		free(known);
 		free(path);
 		return rc;
@@ -86,8 +87,8 @@ int cairn_model_load(const char *service, cairn_model **out)
 	root = json_loadb(text, len, 0, &jerr);
 	free(text);
 	if (!root) {
-		rc = cairn_error_set("%s:%d:%d: bad service model: %s", path, jerr.line, jerr.column,
-				     jerr.text);
+		rc = cairn_error_set("%s:%d:%d: bad service model: %s", path, jerr.line,
+		                     jerr.column, jerr.text);
 		free(path);
 		return rc;
 	}
@@ -111,8 +112,8 @@ int cairn_model_load(const char *service, cairn_model **out)
 	if (!proto || !m->endpoint_prefix || !m->service_id || !json_is_object(m->operations) ||
 	    !json_is_object(m->shapes)) {
 		cairn_model_free(m);
-		return cairn_error_set("data/models/%s.json: not a service model (metadata missing)",
-				       service);
+		return cairn_error_set(
+		    "data/models/%s.json: not a service model (metadata missing)", service);
 	}
 	if (strcmp(proto, "query") == 0)
 		m->protocol = CAIRN_PROTO_QUERY;
@@ -126,8 +127,8 @@ int cairn_model_load(const char *service, cairn_model **out)
 		m->protocol = CAIRN_PROTO_REST_XML;
 	else {
 		cairn_model_free(m);
-		return cairn_error_set("data/models/%s.json: protocol '%s' is not supported", service,
-				       proto);
+		return cairn_error_set("data/models/%s.json: protocol '%s' is not supported",
+		                       service, proto);
 	}
 	/* The SDKs' naming of a service in AWS_ENDPOINT_URL_<ID> and in the
 	 * config file's [services] sections: the service id with spaces as

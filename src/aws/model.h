@@ -26,27 +26,27 @@ typedef enum cairn_proto {
 } cairn_proto;
 
 typedef struct cairn_model {
-	char *name;                 /* botocore's service name, "s3", "logs" */
-	json_t *root;               /* the whole model (owned) */
-	json_t *operations;         /* root.operations (borrowed from root) */
-	json_t *shapes;             /* root.shapes (borrowed from root) */
-	cairn_proto protocol;       /* the wire protocol */
-	const char *api_version;    /* "2006-03-01" */
-	const char *endpoint_prefix;/* "api.sagemaker" */
-	const char *signing_name;   /* "sagemaker" (endpointPrefix when the model has none) */
-	const char *service_id;     /* "CloudWatch Logs" */
-	const char *json_version;   /* "1.1" (JSON protocol) */
-	const char *target_prefix;  /* "TrentService" (JSON protocol) */
-	char *env_name;             /* "CLOUDWATCH_LOGS": AWS_ENDPOINT_URL_<env_name> */
-	char *config_name;          /* "cloudwatch_logs": the key in a [services] section */
-	int query_compatible;       /* awsQueryCompatible: error codes in x-amzn-query-error */
+	char *name;                  /* botocore's service name, "s3", "logs" */
+	json_t *root;                /* the whole model (owned) */
+	json_t *operations;          /* root.operations (borrowed from root) */
+	json_t *shapes;              /* root.shapes (borrowed from root) */
+	cairn_proto protocol;        /* the wire protocol */
+	const char *api_version;     /* "2006-03-01" */
+	const char *endpoint_prefix; /* "api.sagemaker" */
+	const char *signing_name;    /* "sagemaker" (endpointPrefix when the model has none) */
+	const char *service_id;      /* "CloudWatch Logs" */
+	const char *json_version;    /* "1.1" (JSON protocol) */
+	const char *target_prefix;   /* "TrentService" (JSON protocol) */
+	char *env_name;              /* "CLOUDWATCH_LOGS": AWS_ENDPOINT_URL_<env_name> */
+	char *config_name;           /* "cloudwatch_logs": the key in a [services] section */
+	int query_compatible;        /* awsQueryCompatible: error codes in x-amzn-query-error */
 } cairn_model;
 
 /* A shape as reached through a member reference. */
 typedef struct cairn_shref {
-	const json_t *shape;        /* the shape definition */
-	const json_t *ref;          /* the member reference, or NULL at the top */
-	const char *name;           /* the shape's name */
+	const json_t *shape; /* the shape definition */
+	const json_t *ref;   /* the member reference, or NULL at the top */
+	const char *name;    /* the shape's name */
 } cairn_shref;
 
 /* Loads data/models/<service>.json (compiled in; CAIRN_HOME overrides).

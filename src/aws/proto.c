@@ -53,7 +53,7 @@ static int digits(const char *s, int n, int *out)
 }
 
 static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-			       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 static const char *wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
 static int parse_rfc822(const char *s, double *out)
@@ -67,7 +67,7 @@ static int parse_rfc822(const char *s, double *out)
 	if (!comma)
 		return -1;
 	if (sscanf(comma + 1, " %d %3s %d %d:%d:%d", &tm.tm_mday, mon, &tm.tm_year, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec) != 6)
+	           &tm.tm_min, &tm.tm_sec) != 6)
 		return -1;
 	for (i = 0; i < 12; i++)
 		if (strcasecmp(mon, months[i]) == 0)
@@ -197,30 +197,54 @@ void cairn_ts_rfc822(double t, char out[32])
 const char *cairn_http_reason(long status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Request Entity Too Large";
-	case 416: return "Requested Range Not Satisfiable";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 307:
+		return "Temporary Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Request Entity Too Large";
+	case 416:
+		return "Requested Range Not Satisfiable";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "";
 	}
 }
 
@@ -229,14 +253,21 @@ const char *cairn_http_reason(long status)
 static const char *kind_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "a list";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
 	}
 }
 
@@ -253,10 +284,10 @@ static void path_trunc(cairn_buf *path, size_t mark)
 }
 
 static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v, cairn_buf *path,
-		    int depth);
+                    int depth);
 
 static int validate_struct(const cairn_model *m, const cairn_shref *s, const json_t *v,
-			   cairn_buf *path, int depth)
+                           cairn_buf *path, int depth)
 {
 	const json_t *members = json_object_get(s->shape, "members");
 	const json_t *req = json_object_get(s->shape, "required");
@@ -265,10 +296,12 @@ static int validate_struct(const cairn_model *m, const cairn_shref *s, const jso
 	size_t i, mark = path->len;
 
 	if (!json_is_object(v) && !(json_is_array(v) && json_array_size(v) == 0))
-		return cairn_error_setc(CAIRN_EINVALID, "%s: expected an object (structure %s), got %s",
-					at(path), s->name, kind_name(v));
+		return cairn_error_setc(CAIRN_EINVALID,
+		                        "%s: expected an object (structure %s), got %s", at(path),
+		                        s->name, kind_name(v));
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach((json_t *)v, k, x)
+		{
 			const json_t *mref = json_object_get(members, k);
 			cairn_shref ms;
 			int rc;
@@ -276,7 +309,8 @@ static int validate_struct(const cairn_model *m, const cairn_shref *s, const jso
 				cairn_buf names = CAIRN_BUF_INIT;
 				const char *mk;
 				json_t *mv;
-				json_object_foreach((json_t *)members, mk, mv) {
+				json_object_foreach((json_t *)members, mk, mv)
+				{
 					if (names.len)
 						cairn_buf_puts(&names, ", ");
 					cairn_buf_puts(&names, mk);
@@ -284,16 +318,17 @@ static int validate_struct(const cairn_model *m, const cairn_shref *s, const jso
 				if (path->len)
 					cairn_buf_putc(path, '.');
 				cairn_buf_puts(path, k);
-				rc = cairn_error_setc(CAIRN_EINVALID, "%s: unknown parameter (valid: %s)",
-						      at(path), names.len ? names.ptr : "none");
+				rc = cairn_error_setc(CAIRN_EINVALID,
+				                      "%s: unknown parameter (valid: %s)", at(path),
+				                      names.len ? names.ptr : "none");
 				cairn_buf_dispose(&names);
 				return rc;
 			}
 			if (json_is_null(x))
 				continue;
 			if (cairn_model_ref(m, mref, &ms) < 0)
-				return cairn_error_set("service model %s: shape of member %s missing",
-						       m->name, k);
+				return cairn_error_set(
+				    "service model %s: shape of member %s missing", m->name, k);
 			if (path->len)
 				cairn_buf_putc(path, '.');
 			cairn_buf_puts(path, k);
@@ -311,14 +346,14 @@ static int validate_struct(const cairn_model *m, const cairn_shref *s, const jso
 				cairn_buf_putc(path, '.');
 			cairn_buf_puts(path, name);
 			return cairn_error_setc(CAIRN_EINVALID, "%s: missing required parameter",
-						at(path));
+			                        at(path));
 		}
 	}
 	return 0;
 }
 
 static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v, cairn_buf *path,
-		    int depth)
+                    int depth)
 {
 	const char *t = cairn_shref_type(s);
 	size_t mark = path->len;
@@ -333,11 +368,11 @@ static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v,
 		if (json_is_object(v) && json_object_size(v) == 0)
 			return 0; /* an empty Lua table */
 		if (!json_is_array(v))
-			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a list, got %s", at(path),
-						kind_name(v));
+			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a list, got %s",
+			                        at(path), kind_name(v));
 		if (cairn_model_ref(m, json_object_get(s->shape, "member"), &item) < 0)
 			return cairn_error_set("service model %s: list %s has no member", m->name,
-					       s->name);
+			                       s->name);
 		for (i = 0; i < json_array_size(v); i++) {
 			int rc;
 			cairn_buf_printf(path, "[%zu]", i);
@@ -355,12 +390,14 @@ static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v,
 		if (json_is_array(v) && json_array_size(v) == 0)
 			return 0;
 		if (!json_is_object(v))
-			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a map (object), got %s",
-						at(path), kind_name(v));
+			return cairn_error_setc(CAIRN_EINVALID,
+			                        "%s: expected a map (object), got %s", at(path),
+			                        kind_name(v));
 		if (cairn_model_ref(m, json_object_get(s->shape, "value"), &val) < 0)
 			return cairn_error_set("service model %s: map %s has no value", m->name,
-					       s->name);
-		json_object_foreach((json_t *)v, k, x) {
+			                       s->name);
+		json_object_foreach((json_t *)v, k, x)
+		{
 			int rc;
 			cairn_buf_printf(path, "[\"%s\"]", k);
 			rc = validate(m, &val, x, path, depth + 1);
@@ -372,8 +409,8 @@ static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v,
 	}
 	if (strcmp(t, "string") == 0) {
 		if (!json_is_string(v))
-			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a string, got %s", at(path),
-						kind_name(v));
+			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a string, got %s",
+			                        at(path), kind_name(v));
 		return 0;
 	}
 	if (strcmp(t, "integer") == 0 || strcmp(t, "long") == 0) {
@@ -382,18 +419,18 @@ static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v,
 		if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v))
 			return 0;
 		return cairn_error_setc(CAIRN_EINVALID, "%s: expected an integer, got %s", at(path),
-					kind_name(v));
+		                        kind_name(v));
 	}
 	if (strcmp(t, "float") == 0 || strcmp(t, "double") == 0) {
 		if (!json_is_number(v))
-			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a number, got %s", at(path),
-						kind_name(v));
+			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a number, got %s",
+			                        at(path), kind_name(v));
 		return 0;
 	}
 	if (strcmp(t, "boolean") == 0) {
 		if (!json_is_boolean(v))
 			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a boolean, got %s",
-						at(path), kind_name(v));
+			                        at(path), kind_name(v));
 		return 0;
 	}
 	if (strcmp(t, "timestamp") == 0) {
@@ -402,21 +439,24 @@ static int validate(const cairn_model *m, const cairn_shref *s, const json_t *v,
 			return 0;
 		if (json_is_string(v) && cairn_ts_parse(json_string_value(v), &d) == 0)
 			return 0;
-		return cairn_error_setc(CAIRN_EINVALID,
-					"%s: expected a timestamp (RFC 3339 string or epoch seconds), got %s",
-					at(path), json_is_string(v) ? json_string_value(v) : kind_name(v));
+		return cairn_error_setc(
+		    CAIRN_EINVALID,
+		    "%s: expected a timestamp (RFC 3339 string or epoch seconds), got %s", at(path),
+		    json_is_string(v) ? json_string_value(v) : kind_name(v));
 	}
 	if (strcmp(t, "blob") == 0) {
 		if (!json_is_string(v))
-			return cairn_error_setc(CAIRN_EINVALID, "%s: expected a string (base64 for a blob), got %s",
-						at(path), kind_name(v));
+			return cairn_error_setc(CAIRN_EINVALID,
+			                        "%s: expected a string (base64 for a blob), got %s",
+			                        at(path), kind_name(v));
 		if (!cairn_shref_bool(s, "streaming")) {
 			cairn_buf tmp = CAIRN_BUF_INIT;
-			int bad = cairn_base64_decode(&tmp, json_string_value(v), json_string_length(v));
+			int bad =
+			    cairn_base64_decode(&tmp, json_string_value(v), json_string_length(v));
 			cairn_buf_dispose(&tmp);
 			if (bad < 0)
-				return cairn_error_setc(CAIRN_EINVALID, "%s: a blob must be base64 text",
-							at(path));
+				return cairn_error_setc(CAIRN_EINVALID,
+				                        "%s: a blob must be base64 text", at(path));
 		}
 		return 0;
 	}
@@ -431,7 +471,8 @@ int cairn_proto_validate(const cairn_model *m, const json_t *op, const json_t *p
 
 	if (cairn_model_io(m, op, "input", &in) < 0) {
 		if (params && json_is_object(params) && json_object_size(params))
-			return cairn_error_setc(CAIRN_EINVALID, "this operation takes no parameters");
+			return cairn_error_setc(CAIRN_EINVALID,
+			                        "this operation takes no parameters");
 		return 0;
 	}
 	if (!params || json_is_null(params)) {
@@ -448,7 +489,7 @@ int cairn_proto_validate(const cairn_model *m, const json_t *op, const json_t *p
 /* ---- XML -> json ----------------------------------------------------- */
 
 static json_t *xml_value(const cairn_model *m, const cairn_shref *s, const cairn_xml_node *n,
-			 int depth);
+                         int depth);
 
 /* The name a member has in XML (botocore's _member_key_name). */
 static const char *xml_member_name(const cairn_model *m, const cairn_shref *ms, const char *key)
@@ -456,7 +497,8 @@ static const char *xml_member_name(const cairn_model *m, const cairn_shref *ms, 
 	if (strcmp(cairn_shref_type(ms), "list") == 0 && cairn_shref_bool(ms, "flattened")) {
 		cairn_shref item;
 		if (cairn_model_ref(m, json_object_get(ms->shape, "member"), &item) == 0) {
-			const char *n = json_string_value(json_object_get(item.ref, "locationName"));
+			const char *n =
+			    json_string_value(json_object_get(item.ref, "locationName"));
 			if (n)
 				return n;
 		}
@@ -489,14 +531,15 @@ static json_t *scalar_from_text(const cairn_shref *s, const char *text)
 }
 
 static json_t *xml_struct(const cairn_model *m, const cairn_shref *s, const cairn_xml_node *n,
-			  int depth)
+                          int depth)
 {
 	json_t *obj = json_object();
 	const json_t *members = json_object_get(s->shape, "members");
 	const char *k;
 	json_t *mref;
 
-	json_object_foreach((json_t *)members, k, mref) {
+	json_object_foreach((json_t *)members, k, mref)
+	{
 		cairn_shref ms;
 		const char *loc, *xname, *t;
 		if (cairn_model_ref(m, mref, &ms) < 0)
@@ -518,7 +561,8 @@ static json_t *xml_struct(const cairn_model *m, const cairn_shref *s, const cair
 			size_t i;
 			cairn_shref item;
 			int islist = t[0] == 'l';
-			if (islist && cairn_model_ref(m, json_object_get(ms.shape, "member"), &item) < 0)
+			if (islist &&
+			    cairn_model_ref(m, json_object_get(ms.shape, "member"), &item) < 0)
 				continue;
 			for (i = 0; i < n->nkids; i++) {
 				if (strcmp(n->kids[i]->name, xname) != 0)
@@ -526,7 +570,8 @@ static json_t *xml_struct(const cairn_model *m, const cairn_shref *s, const cair
 				if (!coll)
 					coll = islist ? json_array() : json_object();
 				if (islist) {
-					json_array_append_new(coll, xml_value(m, &item, n->kids[i], depth + 1));
+					json_array_append_new(
+					    coll, xml_value(m, &item, n->kids[i], depth + 1));
 				} else {
 					json_t *one = xml_value(m, &ms, n->kids[i], depth + 1);
 					json_object_update(coll, one);
@@ -547,7 +592,7 @@ static json_t *xml_struct(const cairn_model *m, const cairn_shref *s, const cair
 }
 
 static json_t *xml_map_entry(const cairn_model *m, const cairn_shref *s, const cairn_xml_node *e,
-			     json_t *into, int depth)
+                             json_t *into, int depth)
 {
 	cairn_shref ks, vs;
 	const char *kname, *vname;
@@ -561,12 +606,12 @@ static json_t *xml_map_entry(const cairn_model *m, const cairn_shref *s, const c
 	vn = cairn_xml_child(e, vname ? vname : "value");
 	if (kn)
 		json_object_set_new(into, cairn_buf_cstr(&kn->text),
-				    vn ? xml_value(m, &vs, vn, depth + 1) : json_null());
+		                    vn ? xml_value(m, &vs, vn, depth + 1) : json_null());
 	return into;
 }
 
 static json_t *xml_value(const cairn_model *m, const cairn_shref *s, const cairn_xml_node *n,
-			 int depth)
+                         int depth)
 {
 	const char *t = cairn_shref_type(s);
 	if (depth > 100)
@@ -603,10 +648,10 @@ static json_t *xml_value(const cairn_model *m, const cairn_shref *s, const cairn
 /* ---- JSON -> json ---------------------------------------------------- */
 
 static json_t *json_value(const cairn_model *m, const cairn_shref *s, const json_t *v, int depth,
-			  int body_only);
+                          int body_only);
 
 static json_t *json_struct(const cairn_model *m, const cairn_shref *s, const json_t *v, int depth,
-			   int body_only)
+                           int body_only)
 {
 	json_t *obj = json_object();
 	const json_t *members = json_object_get(s->shape, "members");
@@ -615,7 +660,8 @@ static json_t *json_struct(const cairn_model *m, const cairn_shref *s, const jso
 
 	if (!json_is_object(v))
 		return obj;
-	json_object_foreach((json_t *)members, k, mref) {
+	json_object_foreach((json_t *)members, k, mref)
+	{
 		cairn_shref ms;
 		const char *wire;
 		const json_t *x;
@@ -633,7 +679,7 @@ static json_t *json_struct(const cairn_model *m, const cairn_shref *s, const jso
 }
 
 static json_t *json_value(const cairn_model *m, const cairn_shref *s, const json_t *v, int depth,
-			  int body_only)
+                          int body_only)
 {
 	const char *t = cairn_shref_type(s);
 	if (depth > 100)
@@ -644,10 +690,12 @@ static json_t *json_value(const cairn_model *m, const cairn_shref *s, const json
 		json_t *a = json_array();
 		cairn_shref item;
 		size_t i;
-		if (!json_is_array(v) || cairn_model_ref(m, json_object_get(s->shape, "member"), &item) < 0)
+		if (!json_is_array(v) ||
+		    cairn_model_ref(m, json_object_get(s->shape, "member"), &item) < 0)
 			return a;
 		for (i = 0; i < json_array_size(v); i++)
-			json_array_append_new(a, json_value(m, &item, json_array_get(v, i), depth + 1, 0));
+			json_array_append_new(
+			    a, json_value(m, &item, json_array_get(v, i), depth + 1, 0));
 		return a;
 	}
 	if (strcmp(t, "map") == 0) {
@@ -655,10 +703,11 @@ static json_t *json_value(const cairn_model *m, const cairn_shref *s, const json
 		cairn_shref val;
 		const char *k;
 		json_t *x;
-		if (!json_is_object(v) || cairn_model_ref(m, json_object_get(s->shape, "value"), &val) < 0)
+		if (!json_is_object(v) ||
+		    cairn_model_ref(m, json_object_get(s->shape, "value"), &val) < 0)
 			return o;
 		json_object_foreach((json_t *)v, k, x)
-			json_object_set_new(o, k, json_value(m, &val, x, depth + 1, 0));
+		    json_object_set_new(o, k, json_value(m, &val, x, depth + 1, 0));
 		return o;
 	}
 	if (strcmp(t, "timestamp") == 0) {
@@ -696,13 +745,14 @@ static char *request_id_from_headers(const cairn_kvlist *h)
 
 /* Members bound to headers and the status code (REST protocols). */
 static void rest_header_members(const cairn_model *m, const cairn_shref *out,
-				const cairn_proto_resp *r, json_t *obj)
+                                const cairn_proto_resp *r, json_t *obj)
 {
 	const json_t *members = json_object_get(out->shape, "members");
 	const char *k;
 	json_t *mref;
 
-	json_object_foreach((json_t *)members, k, mref) {
+	json_object_foreach((json_t *)members, k, mref)
+	{
 		const char *loc = json_string_value(json_object_get(mref, "location"));
 		const char *name = json_string_value(json_object_get(mref, "locationName"));
 		cairn_shref ms;
@@ -747,7 +797,8 @@ static void rest_header_members(const cairn_model *m, const cairn_shref *out,
 			for (i = 0; r->headers && i < r->headers->n; i++) {
 				const cairn_kv *kv = &r->headers->v[i];
 				if (strncasecmp(kv->key, name ? name : "", pl) == 0 && kv->key[pl])
-					json_object_set_new(map, kv->key + pl, json_string(kv->value));
+					json_object_set_new(map, kv->key + pl,
+					                    json_string(kv->value));
 			}
 			if (json_object_size(map))
 				json_object_set_new(obj, k, map);
@@ -791,7 +842,8 @@ static void json_error(const cairn_model *m, const cairn_proto_resp *r, cairn_pr
 
 	if (qerr && *qerr) {
 		const char *semi = strchr(qerr, ';');
-		err->code = semi ? cairn_xstrndup(qerr, (size_t)(semi - qerr)) : cairn_xstrdup(qerr);
+		err->code =
+		    semi ? cairn_xstrndup(qerr, (size_t)(semi - qerr)) : cairn_xstrdup(qerr);
 	}
 	if (!err->code && json_is_object(body)) {
 		const char *c = json_string_value(json_object_get(body, "__type"));
@@ -820,7 +872,8 @@ static void json_error(const cairn_model *m, const cairn_proto_resp *r, cairn_pr
 		size_t i = 0;
 		while (i < r->len && isspace((unsigned char)r->body[i]))
 			i++;
-		if (i < r->len && r->body[i] == '<' && cairn_xml_parse(r->body, r->len, &root) == 0) {
+		if (i < r->len && r->body[i] == '<' &&
+		    cairn_xml_parse(r->body, r->len, &root) == 0) {
 			xml_error(r, root, err);
 			cairn_xml_free(root);
 		}
@@ -861,7 +914,8 @@ static void decode_policies(const cairn_model *m, const cairn_shref *s, json_t *
 	if (strcmp(t, "structure") == 0 && json_is_object(v)) {
 		const char *k;
 		json_t *mref;
-		json_object_foreach(json_object_get(s->shape, "members"), k, mref) {
+		json_object_foreach(json_object_get(s->shape, "members"), k, mref)
+		{
 			cairn_shref ms;
 			json_t *x = json_object_get(v, k);
 			if (!x || cairn_model_ref(m, mref, &ms) < 0)
@@ -870,7 +924,8 @@ static void decode_policies(const cairn_model *m, const cairn_shref *s, json_t *
 			    strcmp(ms.name, "policyDocumentType") == 0 && json_is_string(x)) {
 				cairn_buf b = CAIRN_BUF_INIT;
 				json_t *doc;
-				cairn_uri_decode(&b, json_string_value(x), json_string_length(x), 0);
+				cairn_uri_decode(&b, json_string_value(x), json_string_length(x),
+				                 0);
 				doc = json_loadb(b.ptr ? b.ptr : "", b.len, JSON_DECODE_ANY, NULL);
 				if (doc)
 					json_object_set_new(v, k, doc);
@@ -903,13 +958,17 @@ static void unquote_field(json_t *o, const char *k)
 /* S3 listings whose keys were URL-encoded at our request. */
 static void decode_list_keys(json_t *res)
 {
-	static const char *top[] = {"Delimiter", "Marker", "NextMarker", "Prefix", "StartAfter",
-				    "KeyMarker", "NextKeyMarker"};
-	static const char *nested[][2] = {{"Contents", "Key"}, {"CommonPrefixes", "Prefix"},
-					  {"Versions", "Key"}, {"DeleteMarkers", "Key"}};
+	static const char *top[] = {"Delimiter",  "Marker",    "NextMarker",   "Prefix",
+	                            "StartAfter", "KeyMarker", "NextKeyMarker"};
+	static const char *nested[][2] = {{"Contents", "Key"},
+	                                  {"CommonPrefixes", "Prefix"},
+	                                  {"Versions", "Key"},
+	                                  {"DeleteMarkers", "Key"}};
 	size_t i, j;
-	if (strcmp(json_string_value(json_object_get(res, "EncodingType")) ?
-		   json_string_value(json_object_get(res, "EncodingType")) : "", "url") != 0)
+	if (strcmp(json_string_value(json_object_get(res, "EncodingType"))
+	               ? json_string_value(json_object_get(res, "EncodingType"))
+	               : "",
+	           "url") != 0)
 		return;
 	for (i = 0; i < CAIRN_ARRAY_SIZE(top); i++)
 		unquote_field(res, top[i]);
@@ -918,6 +977,29 @@ static void decode_list_keys(json_t *res)
 		for (j = 0; j < json_array_size(a); j++)
 			unquote_field(json_array_get(a, j), nested[i][1]);
 	}
+}
+
+/* S3 answers a request sent to the wrong region with a redirect or an
+ * authorization error and the bucket's region in x-amz-bucket-region;
+ * cairn does not follow it (botocore does), so say where the bucket is. */
+static void s3_region_hint(const cairn_model *m, const cairn_proto_resp *r, cairn_proto_err *err)
+{
+	const char *region = header(r->headers, "x-amz-bucket-region");
+	char *msg;
+	if (strcmp(m->name, "s3") != 0 || !region || !*region || !err->code)
+		return;
+	if (!(r->status == 301 || r->status == 307 || strcmp(err->code, "PermanentRedirect") == 0 ||
+	      strcmp(err->code, "AuthorizationHeaderMalformed") == 0))
+		return;
+	msg = cairn_xasprintf("%s%sthe bucket is in region %s, not the one this run uses",
+	                      err->message ? err->message : "", err->message ? " (" : "", region);
+	if (err->message) {
+		char *m2 = cairn_xasprintf("%s)", msg);
+		free(msg);
+		msg = m2;
+	}
+	free(err->message);
+	err->message = msg;
 }
 
 /* ---- parse ------------------------------------------------------------- */
@@ -944,12 +1026,13 @@ static int parse_xml_body(const cairn_proto_resp *r, cairn_xml_node **root)
 }
 
 static int parse_rest_payload(const cairn_model *m, const cairn_shref *out,
-			      const cairn_proto_resp *r, const cairn_xml_node *root,
-			      const json_t *jbody, json_t *res)
+                              const cairn_proto_resp *r, const cairn_xml_node *root,
+                              const json_t *jbody, json_t *res)
 {
 	const char *payload = json_string_value(json_object_get(out->shape, "payload"));
 	if (payload) {
-		const json_t *mref = json_object_get(json_object_get(out->shape, "members"), payload);
+		const json_t *mref =
+		    json_object_get(json_object_get(out->shape, "members"), payload);
 		cairn_shref ps;
 		const char *t;
 		if (!mref || cairn_model_ref(m, mref, &ps) < 0)
@@ -962,7 +1045,9 @@ static int parse_rest_payload(const cairn_model *m, const cairn_shref *out,
 				json_object_set_new(res, payload, json_string(cairn_buf_cstr(&b)));
 				cairn_buf_dispose(&b);
 			} else {
-				json_object_set_new(res, payload, json_stringn_nocheck(r->body ? r->body : "", r->len));
+				json_object_set_new(
+				    res, payload,
+				    json_stringn_nocheck(r->body ? r->body : "", r->len));
 			}
 			return 0;
 		}
@@ -989,7 +1074,7 @@ static int parse_rest_payload(const cairn_model *m, const cairn_shref *out,
 }
 
 int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_resp *r,
-		      json_t **out, cairn_proto_err *err)
+                      json_t **out, cairn_proto_err *err)
 {
 	cairn_shref os;
 	int has_out = cairn_model_io(m, op, "output", &os) == 0;
@@ -1012,18 +1097,21 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 			json_error(m, r, err);
 			return CAIRN_PROTO_ERROR;
 		}
-		if (r->len && !(m->protocol == CAIRN_PROTO_REST_JSON && has_out &&
-				json_object_get(os.shape, "payload"))) {
+		if (ok && !has_out) {
+			/* no output: a success's body is not read (botocore does not) */
+		} else if (r->len && !(m->protocol == CAIRN_PROTO_REST_JSON && has_out &&
+		                json_object_get(os.shape, "payload"))) {
 			body = json_loadb(r->body, r->len, JSON_DECODE_ANY, &jerr);
 			if (!body) {
 				free(rid);
-				return cairn_error_set("the response is not JSON (%s at offset %d)", jerr.text,
-						       jerr.position);
+				return cairn_error_set("the response is not JSON (%s at offset %d)",
+				                       jerr.text, jerr.position);
 			}
 		} else if (r->len && m->protocol == CAIRN_PROTO_REST_JSON) {
 			/* a payload member: JSON only when it is a structure */
-			const json_t *mref = json_object_get(json_object_get(os.shape, "members"),
-							     json_string_value(json_object_get(os.shape, "payload")));
+			const json_t *mref = json_object_get(
+			    json_object_get(os.shape, "members"),
+			    json_string_value(json_object_get(os.shape, "payload")));
 			cairn_shref ps;
 			if (mref && cairn_model_ref(m, mref, &ps) == 0 &&
 			    strcmp(cairn_shref_type(&ps), "structure") == 0)
@@ -1047,15 +1135,22 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 		int isstream = 0;
 		if (ok && m->protocol == CAIRN_PROTO_REST_XML && has_out) {
 			/* a blob/string payload is not XML */
-			const char *payload = json_string_value(json_object_get(os.shape, "payload"));
-			const json_t *mref = payload ? json_object_get(json_object_get(os.shape, "members"),
-								       payload) : NULL;
+			const char *payload =
+			    json_string_value(json_object_get(os.shape, "payload"));
+			const json_t *mref =
+			    payload ? json_object_get(json_object_get(os.shape, "members"), payload)
+			            : NULL;
 			cairn_shref ps;
 			if (mref && cairn_model_ref(m, mref, &ps) == 0) {
 				const char *t = cairn_shref_type(&ps);
 				isstream = strcmp(t, "blob") == 0 || strcmp(t, "string") == 0;
 			}
 		}
+		/* A REST-XML operation without output (PutBucketPolicy): a
+		 * success's body is not read, as botocore does not read it (S3
+		 * sends 204 with none; emulators have been seen to send text). */
+		if (ok && m->protocol == CAIRN_PROTO_REST_XML && !has_out)
+			isstream = 1;
 		if (!isstream) {
 			rc = parse_xml_body(r, &root);
 			if (rc < 0) {
@@ -1065,11 +1160,12 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 					return CAIRN_PROTO_ERROR;
 				}
 				free(rid);
-				return cairn_error_set("the response is not XML (%s)", cairn_error_last());
+				return cairn_error_set("the response is not XML (%s)",
+				                       cairn_error_last());
 			}
 		}
 		if (!ok || (root && m->protocol == CAIRN_PROTO_REST_XML &&
-			    strcmp(root->name, "Error") == 0)) {
+		            strcmp(root->name, "Error") == 0)) {
 			err->request_id = rid;
 			if (root)
 				xml_error(r, root, err);
@@ -1077,13 +1173,15 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 				generic_error(r, err);
 			if (ok && !err->code)
 				err->code = cairn_xstrdup("InternalError");
+			s3_region_hint(m, r, err);
 			cairn_xml_free(root);
 			return CAIRN_PROTO_ERROR;
 		}
 		res = json_object();
 		if (!rid && root) {
 			const cairn_xml_node *n = cairn_xml_child(root, "ResponseMetadata");
-			n = n ? cairn_xml_child(n, "RequestId") : cairn_xml_child(root, "requestId");
+			n = n ? cairn_xml_child(n, "RequestId")
+			      : cairn_xml_child(root, "requestId");
 			if (n && n->text.len)
 				rid = cairn_xstrdup(n->text.ptr);
 		}
@@ -1094,7 +1192,9 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 					/* S3 returns the bare <LocationConstraint> element,
 					 * empty (null, as boto3 gives it) for us-east-1 */
 					json_object_set_new(res, "LocationConstraint",
-							    root->text.len ? json_string(root->text.ptr) : json_null());
+					                    root->text.len
+					                        ? json_string(root->text.ptr)
+					                        : json_null());
 				} else {
 					parse_rest_payload(m, &os, r, root, NULL, res);
 				}
@@ -1102,7 +1202,8 @@ int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_
 					decode_list_keys(res);
 			} else if (root) {
 				const char *wrapper = cairn_shref_str(&os, "resultWrapper");
-				const cairn_xml_node *n = wrapper ? cairn_xml_child(root, wrapper) : root;
+				const cairn_xml_node *n =
+				    wrapper ? cairn_xml_child(root, wrapper) : root;
 				if (n) {
 					json_t *body = xml_struct(m, &os, n, 0);
 					json_object_update(res, body);

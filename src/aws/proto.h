@@ -47,7 +47,7 @@ int cairn_proto_validate(const cairn_model *m, const json_t *op, const json_t *p
  * endpoint resolver. Members marked idempotencyToken that params leave
  * out are filled with a random UUID, as the SDKs do. */
 int cairn_proto_build(const cairn_model *m, const char *opname, const json_t *op,
-		      const json_t *params, cairn_awsreq *req);
+                      const json_t *params, cairn_awsreq *req);
 
 /* Customisations the serializer applied, which decoding must undo
  * (botocore's handlers): S3 listings asked for EncodingType=url on the
@@ -71,7 +71,7 @@ enum { CAIRN_PROTO_RESULT = 0, CAIRN_PROTO_ERROR = 1 };
  * response cannot be decoded (cairn_error_last says why). The request id
  * is in err->request_id for errors and in result.ResponseMetadata. */
 int cairn_proto_parse(const cairn_model *m, const json_t *op, const cairn_proto_resp *r,
-		      json_t **out, cairn_proto_err *err);
+                      json_t **out, cairn_proto_err *err);
 
 /* Timestamps: parses RFC 3339 / ISO 8601 (fractions, offsets), RFC 822
  * dates and epoch seconds (a number or a numeric string) into seconds

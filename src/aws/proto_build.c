@@ -92,9 +92,9 @@ static void scalar_text(cairn_buf *b, const cairn_shref *s, const json_t *v, con
 /* ---- Query and EC2 ------------------------------------------------------ */
 
 typedef struct qstate {
-	const cairn_model *m;  /* the service */
-	int ec2;               /* EC2 naming and list rules */
-	cairn_kvlist *out;     /* the form fields */
+	const cairn_model *m; /* the service */
+	int ec2;              /* EC2 naming and list rules */
+	cairn_kvlist *out;    /* the form fields */
 } qstate;
 
 static void q_value(qstate *q, const cairn_shref *s, const json_t *v, const char *prefix);
@@ -128,7 +128,8 @@ static void q_struct(qstate *q, const cairn_shref *s, const json_t *v, const cha
 	const char *k;
 	json_t *x;
 
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		cairn_shref ms;
 		char nb[256], *p;
 		const char *name;
@@ -166,7 +167,7 @@ static void q_list(qstate *q, const cairn_shref *s, const json_t *v, const char 
 		if (mn) {
 			const char *dot = strrchr(prefix, '.');
 			lp = dot ? cairn_xasprintf("%.*s.%s", (int)(dot - prefix), prefix, mn)
-				 : cairn_xstrdup(mn);
+			         : cairn_xstrdup(mn);
 		} else {
 			lp = cairn_xstrdup(prefix);
 		}
@@ -191,14 +192,16 @@ static void q_map(qstate *q, const cairn_shref *s, const json_t *v, const char *
 	size_t i = 0;
 	char *full;
 
-	if (!json_is_object(v) || cairn_model_ref(q->m, json_object_get(s->shape, "key"), &ks) < 0 ||
+	if (!json_is_object(v) ||
+	    cairn_model_ref(q->m, json_object_get(s->shape, "key"), &ks) < 0 ||
 	    cairn_model_ref(q->m, json_object_get(s->shape, "value"), &vs) < 0)
 		return;
 	full = cairn_shref_bool(s, "flattened") ? cairn_xstrdup(prefix)
-						: cairn_xasprintf("%s.entry", prefix);
+	                                        : cairn_xasprintf("%s.entry", prefix);
 	kn = q_name(q, &ks, "key", kb, sizeof(kb));
 	vn = q_name(q, &vs, "value", vb, sizeof(vb));
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		char *kp = cairn_xasprintf("%s.%zu.%s", full, i + 1, kn);
 		char *vp = cairn_xasprintf("%s.%zu.%s", full, i + 1, vn);
 		json_t *key = json_string(k);
@@ -233,7 +236,7 @@ static void q_value(qstate *q, const cairn_shref *s, const json_t *v, const char
 }
 
 static int build_query(const cairn_model *m, const char *opname, const json_t *op,
-		       const json_t *params, cairn_awsreq *req)
+                       const json_t *params, cairn_awsreq *req)
 {
 	cairn_kvlist form = {NULL, 0, 0};
 	cairn_shref in;
@@ -257,7 +260,8 @@ static int build_query(const cairn_model *m, const char *opname, const json_t *o
 	cairn_kvlist_dispose(&form);
 	req->method = cairn_xstrdup("POST");
 	req->path = cairn_xstrdup("/");
-	cairn_awsreq_set_header(req, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+	cairn_awsreq_set_header(req, "Content-Type",
+	                        "application/x-www-form-urlencoded; charset=utf-8");
 	return 0;
 }
 
@@ -274,7 +278,8 @@ static json_t *j_struct(const cairn_model *m, const cairn_shref *s, const json_t
 
 	if (!json_is_object(v))
 		return o;
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		const json_t *mref = json_object_get(members, k);
 		cairn_shref ms;
 		const char *wire;
@@ -297,7 +302,8 @@ static json_t *j_value(const cairn_model *m, const cairn_shref *s, const json_t 
 		json_t *a = json_array();
 		cairn_shref item;
 		size_t i;
-		if (json_is_array(v) && cairn_model_ref(m, json_object_get(s->shape, "member"), &item) == 0)
+		if (json_is_array(v) &&
+		    cairn_model_ref(m, json_object_get(s->shape, "member"), &item) == 0)
 			for (i = 0; i < json_array_size(v); i++)
 				json_array_append_new(a, j_value(m, &item, json_array_get(v, i)));
 		return a;
@@ -307,9 +313,10 @@ static json_t *j_value(const cairn_model *m, const cairn_shref *s, const json_t 
 		cairn_shref vs;
 		const char *k;
 		json_t *x;
-		if (json_is_object(v) && cairn_model_ref(m, json_object_get(s->shape, "value"), &vs) == 0)
+		if (json_is_object(v) &&
+		    cairn_model_ref(m, json_object_get(s->shape, "value"), &vs) == 0)
 			json_object_foreach((json_t *)v, k, x)
-				json_object_set_new(o, k, j_value(m, &vs, x));
+			    json_object_set_new(o, k, j_value(m, &vs, x));
 		return o;
 	}
 	if (strcmp(t, "timestamp") == 0) {
@@ -340,19 +347,20 @@ static void dump_json(cairn_buf *b, const json_t *v)
 }
 
 static int build_json(const cairn_model *m, const char *opname, const json_t *op,
-		      const json_t *params, cairn_awsreq *req)
+                      const json_t *params, cairn_awsreq *req)
 {
 	cairn_shref in;
 	char *ct, *target;
 	json_t *body;
 
 	body = cairn_model_io(m, op, "input", &in) == 0 && params ? j_struct(m, &in, params, 0)
-								  : json_object();
+	                                                          : json_object();
 	dump_json(&req->body, body);
 	json_decref(body);
 	req->method = cairn_xstrdup("POST");
 	req->path = cairn_xstrdup("/");
-	ct = cairn_xasprintf("application/x-amz-json-%s", m->json_version ? m->json_version : "1.0");
+	ct =
+	    cairn_xasprintf("application/x-amz-json-%s", m->json_version ? m->json_version : "1.0");
 	target = cairn_xasprintf("%s.%s", m->target_prefix ? m->target_prefix : "", opname);
 	cairn_awsreq_set_header(req, "Content-Type", ct);
 	cairn_awsreq_set_header(req, "X-Amz-Target", target);
@@ -364,7 +372,7 @@ static int build_json(const cairn_model *m, const char *opname, const json_t *op
 /* ---- XML bodies (REST-XML) ---------------------------------------------- */
 
 static void x_value(const cairn_model *m, const cairn_shref *s, const json_t *v, const char *name,
-		    cairn_buf *b);
+                    cairn_buf *b);
 
 static void x_ns(const cairn_shref *s, cairn_buf *b)
 {
@@ -382,7 +390,7 @@ static void x_ns(const cairn_shref *s, cairn_buf *b)
 }
 
 static void x_struct(const cairn_model *m, const cairn_shref *s, const json_t *v, const char *name,
-		     cairn_buf *b)
+                     cairn_buf *b)
 {
 	const json_t *members = json_object_get(s->shape, "members");
 	const char *k;
@@ -390,7 +398,8 @@ static void x_struct(const cairn_model *m, const cairn_shref *s, const json_t *v
 
 	cairn_buf_printf(b, "<%s", name);
 	x_ns(s, b);
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		cairn_shref ms;
 		if (json_is_null(x) || cairn_model_ref(m, json_object_get(members, k), &ms) < 0)
 			continue;
@@ -405,7 +414,8 @@ static void x_struct(const cairn_model *m, const cairn_shref *s, const json_t *v
 		}
 	}
 	cairn_buf_putc(b, '>');
-	json_object_foreach((json_t *)v, k, x) {
+	json_object_foreach((json_t *)v, k, x)
+	{
 		cairn_shref ms;
 		const char *mn;
 		if (json_is_null(x) || cairn_model_ref(m, json_object_get(members, k), &ms) < 0)
@@ -419,7 +429,7 @@ static void x_struct(const cairn_model *m, const cairn_shref *s, const json_t *v
 }
 
 static void x_value(const cairn_model *m, const cairn_shref *s, const json_t *v, const char *name,
-		    cairn_buf *b)
+                    cairn_buf *b)
 {
 	const char *t = cairn_shref_type(s);
 	if (strcmp(t, "structure") == 0) {
@@ -455,7 +465,8 @@ static void x_value(const cairn_model *m, const cairn_shref *s, const json_t *v,
 		kn = cairn_shref_str(&ks, "locationName");
 		vn = cairn_shref_str(&vs, "locationName");
 		cairn_buf_printf(b, "<%s>", name);
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach((json_t *)v, k, x)
+		{
 			json_t *key = json_string(k);
 			cairn_buf_puts(b, "<entry>");
 			x_value(m, &ks, key, kn ? kn : "key", b);
@@ -490,7 +501,7 @@ static void uuid4(char out[37])
 /* Renders the URI template; returns -1 (with a message) when a label has
  * no value. */
 static int render_uri(const cairn_model *m, const cairn_shref *in, const json_t *params,
-		      const char *tmpl, cairn_awsreq *req)
+                      const char *tmpl, cairn_awsreq *req)
 {
 	cairn_buf path = CAIRN_BUF_INIT;
 	const char *p = tmpl, *q = strchr(tmpl, '?');
@@ -519,10 +530,13 @@ static int render_uri(const cairn_model *m, const cairn_shref *in, const json_t 
 			const json_t *members = json_object_get(in->shape, "members");
 			const char *k;
 			json_t *r;
-			json_object_foreach((json_t *)members, k, r) {
-				const char *ln = json_string_value(json_object_get(r, "locationName"));
+			json_object_foreach((json_t *)members, k, r)
+			{
+				const char *ln =
+				    json_string_value(json_object_get(r, "locationName"));
 				const char *loc = json_string_value(json_object_get(r, "location"));
-				if (loc && strcmp(loc, "uri") == 0 && strcmp(ln ? ln : k, label) == 0) {
+				if (loc && strcmp(loc, "uri") == 0 &&
+				    strcmp(ln ? ln : k, label) == 0) {
 					v = params ? json_object_get(params, k) : NULL;
 					mref = r;
 					if (v && cairn_model_ref(m, mref, &ms) == 0) {
@@ -532,8 +546,11 @@ static int render_uri(const cairn_model *m, const cairn_shref *in, const json_t 
 							cairn_buf_dispose(&t);
 							cairn_buf_dispose(&path);
 							free(label);
-							return cairn_error_setc(CAIRN_EINVALID,
-										"%s: must not be empty (it is part of the URL)", k);
+							return cairn_error_setc(
+							    CAIRN_EINVALID,
+							    "%s: must not be empty (it is part of "
+							    "the URL)",
+							    k);
 						}
 						cairn_uri_encode(&path, t.ptr, t.len, greedy);
 						cairn_buf_dispose(&t);
@@ -543,7 +560,8 @@ static int render_uri(const cairn_model *m, const cairn_shref *in, const json_t 
 			}
 		}
 		if (!v) {
-			int rc = cairn_error_setc(CAIRN_EINVALID, "missing the URI parameter {%s}", label);
+			int rc = cairn_error_setc(CAIRN_EINVALID, "missing the URI parameter {%s}",
+			                          label);
 			cairn_buf_dispose(&path);
 			free(label);
 			return rc;
@@ -571,7 +589,7 @@ static int render_uri(const cairn_model *m, const cairn_shref *in, const json_t 
 }
 
 static void rest_query(const cairn_model *m, const cairn_shref *ms, const char *name,
-		       const json_t *v, cairn_awsreq *req)
+                       const json_t *v, cairn_awsreq *req)
 {
 	const char *t = cairn_shref_type(ms);
 	if (strcmp(t, "list") == 0) {
@@ -589,9 +607,11 @@ static void rest_query(const cairn_model *m, const cairn_shref *ms, const char *
 		cairn_shref vs;
 		const char *k;
 		json_t *x;
-		if (!json_is_object(v) || cairn_model_ref(m, json_object_get(ms->shape, "value"), &vs) < 0)
+		if (!json_is_object(v) ||
+		    cairn_model_ref(m, json_object_get(ms->shape, "value"), &vs) < 0)
 			return;
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach((json_t *)v, k, x)
+		{
 			if (strcmp(cairn_shref_type(&vs), "list") == 0) {
 				rest_query(m, &vs, k, x, req);
 			} else {
@@ -610,7 +630,7 @@ static void rest_query(const cairn_model *m, const cairn_shref *ms, const char *
 }
 
 static void rest_header(const cairn_model *m, const cairn_shref *ms, const char *name,
-			const json_t *v, cairn_awsreq *req)
+                        const json_t *v, cairn_awsreq *req)
 {
 	cairn_buf b = CAIRN_BUF_INIT;
 	const char *t = cairn_shref_type(ms);
@@ -639,7 +659,7 @@ static void rest_header(const cairn_model *m, const cairn_shref *ms, const char 
 }
 
 static int build_rest(const cairn_model *m, const char *opname, const json_t *op,
-		      const json_t *params, cairn_awsreq *req)
+                      const json_t *params, cairn_awsreq *req)
 {
 	const json_t *http = json_object_get(op, "http");
 	const char *method = json_string_value(json_object_get(http, "method"));
@@ -670,7 +690,8 @@ static int build_rest(const cairn_model *m, const char *opname, const json_t *op
 		const json_t *members = json_object_get(in.shape, "members");
 		const char *k;
 		json_t *x;
-		json_object_foreach((json_t *)params, k, x) {
+		json_object_foreach((json_t *)params, k, x)
+		{
 			const json_t *mref = json_object_get(members, k);
 			const char *loc, *ln;
 			cairn_shref ms;
@@ -687,10 +708,12 @@ static int build_rest(const cairn_model *m, const char *opname, const json_t *op
 			} else if (strcmp(loc, "headers") == 0 && json_is_object(x)) {
 				const char *hk;
 				json_t *hv;
-				json_object_foreach(x, hk, hv) {
+				json_object_foreach(x, hk, hv)
+				{
 					char *hn = cairn_xasprintf("%s%s", ln ? ln : "", hk);
 					if (json_is_string(hv))
-						cairn_awsreq_set_header(req, hn, json_string_value(hv));
+						cairn_awsreq_set_header(req, hn,
+						                        json_string_value(hv));
 					free(hn);
 				}
 			}
@@ -705,9 +728,11 @@ static int build_rest(const cairn_model *m, const char *opname, const json_t *op
 		if (mref && cairn_model_ref(m, mref, &ps) == 0 && v && !json_is_null(v)) {
 			const char *t = cairn_shref_type(&ps);
 			if (strcmp(t, "blob") == 0 && !cairn_shref_bool(&ps, "streaming")) {
-				cairn_base64_decode(&req->body, json_string_value(v), json_string_length(v));
+				cairn_base64_decode(&req->body, json_string_value(v),
+				                    json_string_length(v));
 			} else if (strcmp(t, "blob") == 0 || strcmp(t, "string") == 0) {
-				cairn_buf_put(&req->body, json_string_value(v), json_string_length(v));
+				cairn_buf_put(&req->body, json_string_value(v),
+				              json_string_length(v));
 			} else if (xml) {
 				const char *root = cairn_shref_str(&ps, "locationName");
 				x_value(m, &ps, v, root ? root : payload, &req->body);
@@ -716,10 +741,11 @@ static int build_rest(const cairn_model *m, const char *opname, const json_t *op
 				dump_json(&req->body, j);
 				json_decref(j);
 				if (!cairn_awsreq_header(req, "Content-Type"))
-					cairn_awsreq_set_header(req, "Content-Type", "application/json");
+					cairn_awsreq_set_header(req, "Content-Type",
+					                        "application/json");
 			}
 		} else if (!xml && mref && cairn_model_ref(m, mref, &ps) == 0 &&
-			   strcmp(cairn_shref_type(&ps), "structure") == 0) {
+		           strcmp(cairn_shref_type(&ps), "structure") == 0) {
 			cairn_buf_puts(&req->body, "{}");
 			if (!cairn_awsreq_header(req, "Content-Type"))
 				cairn_awsreq_set_header(req, "Content-Type", "application/json");
@@ -730,15 +756,15 @@ static int build_rest(const cairn_model *m, const char *opname, const json_t *op
 		const char *k;
 		json_t *r;
 		int has_body_members = 0;
-		json_object_foreach((json_t *)members, k, r)
-			if (!json_object_get(r, "location"))
-				has_body_members = 1;
+		json_object_foreach((json_t *)members, k, r) if (!json_object_get(r, "location"))
+		    has_body_members = 1;
 		if (has_body_members) {
 			json_t *body = j_struct(m, &in, params, 1);
 			if (json_object_size(body) || strcmp(req->method, "GET") != 0) {
 				dump_json(&req->body, body);
 				if (!cairn_awsreq_header(req, "Content-Type"))
-					cairn_awsreq_set_header(req, "Content-Type", "application/json");
+					cairn_awsreq_set_header(req, "Content-Type",
+					                        "application/json");
 			}
 			json_decref(body);
 		}
@@ -746,7 +772,8 @@ static int build_rest(const cairn_model *m, const char *opname, const json_t *op
 	/* S3 operations that require a checksum (lifecycle, policies, object
 	 * lock, ...): Content-MD5, which S3 accepts for all of them. */
 	if (json_is_true(json_object_get(op, "httpChecksumRequired")) ||
-	    json_is_true(json_object_get(json_object_get(op, "httpChecksum"), "requestChecksumRequired"))) {
+	    json_is_true(
+	        json_object_get(json_object_get(op, "httpChecksum"), "requestChecksumRequired"))) {
 		char md5[25];
 		cairn_md5_base64(req->body.ptr ? req->body.ptr : "", req->body.len, md5);
 		cairn_awsreq_set_header(req, "Content-MD5", md5);
@@ -763,7 +790,8 @@ static json_t *with_tokens(const cairn_model *m, const json_t *op, const json_t 
 	json_t *r, *out = NULL;
 	if (cairn_model_io(m, op, "input", &in) < 0)
 		return NULL;
-	json_object_foreach(json_object_get(in.shape, "members"), k, r) {
+	json_object_foreach(json_object_get(in.shape, "members"), k, r)
+	{
 		if (json_is_true(json_object_get(r, "idempotencyToken")) &&
 		    (!params || !json_object_get(params, k))) {
 			char u[37];
@@ -780,7 +808,7 @@ static json_t *with_tokens(const cairn_model *m, const json_t *op, const json_t 
  * for URL-encoded keys unless the caller chose an encoding, and the copy
  * source is URL-encoded (keeping '/' and any "?versionId=" suffix). */
 static json_t *customise(const cairn_model *m, const char *opname, const json_t *params,
-			 json_t *filled, int *flags)
+                         json_t *filled, int *flags)
 {
 	json_t *out = filled;
 	if (strcmp(m->name, "s3") != 0)
@@ -811,7 +839,7 @@ static json_t *customise(const cairn_model *m, const char *opname, const json_t 
 }
 
 int cairn_proto_build(const cairn_model *m, const char *opname, const json_t *op,
-		      const json_t *params, cairn_awsreq *req)
+                      const json_t *params, cairn_awsreq *req)
 {
 	json_t *filled = customise(m, opname, params, with_tokens(m, op, params), &req->flags);
 	const json_t *p = filled ? filled : params;

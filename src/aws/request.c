@@ -179,8 +179,7 @@ void cairn_uri_decode(cairn_buf *b, const char *s, size_t len, int plus)
 	size_t i;
 	cairn_buf_grow(b, len);
 	for (i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
 			cairn_buf_putc(b, hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else if (plus && s[i] == '+') {
@@ -200,7 +199,7 @@ char *cairn_awsreq_url(const cairn_awsreq *r)
 	size_t i;
 
 	cairn_buf_printf(&b, "%s://%s%s", r->scheme ? r->scheme : "https", r->host ? r->host : "",
-			 path);
+	                 path);
 	free(path);
 	for (i = 0; i < r->query.n; i++) {
 		const cairn_kv *kv = &r->query.v[i];

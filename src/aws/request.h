@@ -24,21 +24,22 @@ typedef struct cairn_kv {
 
 /* A growable list of pairs, in insertion order. */
 typedef struct cairn_kvlist {
-	cairn_kv *v;   /* the pairs */
-	size_t n;      /* pairs used */
-	size_t cap;    /* pairs allocated */
+	cairn_kv *v; /* the pairs */
+	size_t n;    /* pairs used */
+	size_t cap;  /* pairs allocated */
 } cairn_kvlist;
 
 typedef struct cairn_awsreq {
-	char *method;        /* "GET", "POST", ... */
-	char *scheme;        /* "https" or "http" */
-	char *host;          /* "kms.us-east-1.amazonaws.com" or "127.0.0.1:5000" (port only when not the scheme's default) */
-	char *base_path;     /* path prefix of a custom endpoint ("" or "/prefix"), already encoded */
-	char *path;          /* the operation's path, percent-encoded as on the wire, starts with "/" */
-	cairn_kvlist query;  /* query parameters, decoded; a NULL value means "key" without "=" */
-	cairn_kvlist headers;/* request headers (names as set; compared case-insensitively) */
-	cairn_buf body;      /* the payload */
-	int flags;           /* CAIRN_PROTO_* customisations the serializer applied */
+	char *method; /* "GET", "POST", ... */
+	char *scheme; /* "https" or "http" */
+	char *host;   /* "kms.us-east-1.amazonaws.com" or "127.0.0.1:5000" (port only when not the
+	                 scheme's default) */
+	char *base_path; /* path prefix of a custom endpoint ("" or "/prefix"), already encoded */
+	char *path;      /* the operation's path, percent-encoded as on the wire, starts with "/" */
+	cairn_kvlist query;   /* query parameters, decoded; a NULL value means "key" without "=" */
+	cairn_kvlist headers; /* request headers (names as set; compared case-insensitively) */
+	cairn_buf body;       /* the payload */
+	int flags;            /* CAIRN_PROTO_* customisations the serializer applied */
 } cairn_awsreq;
 
 void cairn_kvlist_add(cairn_kvlist *l, const char *key, const char *value);

@@ -10,17 +10,23 @@
 #include "aws/retry.h"
 #include "cairn/common.h"
 
-static const char *throttles[] = {
-	"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-	"TooManyRequestsException", "ProvisionedThroughputExceededException",
-	"TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-	"LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-	"EC2ThrottledException"
-};
+static const char *throttles[] = {"Throttling",
+                                  "ThrottlingException",
+                                  "ThrottledException",
+                                  "RequestThrottledException",
+                                  "TooManyRequestsException",
+                                  "ProvisionedThroughputExceededException",
+                                  "TransactionInProgressException",
+                                  "RequestLimitExceeded",
+                                  "BandwidthLimitExceeded",
+                                  "LimitExceededException",
+                                  "RequestThrottled",
+                                  "SlowDown",
+                                  "PriorRequestNotComplete",
+                                  "EC2ThrottledException"};
 
-static const char *transients[] = {
-	"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"
-};
+static const char *transients[] = {"RequestTimeout", "RequestTimeoutException",
+                                   "PriorRequestNotComplete"};
 
 static double os_rand(void *ud)
 {
@@ -53,7 +59,7 @@ static int in(const char *code, const char **list, size_t n)
 }
 
 cairn_retry_kind cairn_retry_classify(int transport, long status, const char *code,
-				      const char *service, int modeled)
+                                      const char *service, int modeled)
 {
 	if (transport)
 		return CAIRN_RETRY_CONNECTION;
@@ -63,7 +69,8 @@ cairn_retry_kind cairn_retry_classify(int transport, long status, const char *co
 		return CAIRN_RETRY_TRANSIENT;
 	if (status == 500 || status == 502 || status == 503 || status == 504)
 		return CAIRN_RETRY_TRANSIENT;
-	if (service && code && strcmp(service, "sts") == 0 && strcmp(code, "IDPCommunicationError") == 0)
+	if (service && code && strcmp(service, "sts") == 0 &&
+	    strcmp(code, "IDPCommunicationError") == 0)
 		return CAIRN_RETRY_TRANSIENT;
 	return CAIRN_RETRY_NONE;
 }
@@ -81,7 +88,7 @@ double cairn_retry_backoff(cairn_retry *r, int attempt)
 }
 
 int cairn_retry_decide(cairn_retry *r, int attempt, cairn_retry_kind kind, double retry_after,
-		       double *delay, int *cost, const char **why)
+                       double *delay, int *cost, const char **why)
 {
 	int c;
 	*delay = 0;

@@ -26,16 +26,16 @@
 #ifndef CAIRN_AWS_RETRY_H
 #define CAIRN_AWS_RETRY_H
 
-#define CAIRN_RETRY_CAPACITY 500
-#define CAIRN_RETRY_COST 5
+#define CAIRN_RETRY_CAPACITY     500
+#define CAIRN_RETRY_COST         5
 #define CAIRN_RETRY_TIMEOUT_COST 10
-#define CAIRN_RETRY_MAX_BACKOFF 20.0
+#define CAIRN_RETRY_MAX_BACKOFF  20.0
 
 typedef enum cairn_retry_kind {
-	CAIRN_RETRY_NONE = 0,   /* not retryable */
-	CAIRN_RETRY_TRANSIENT,  /* server-side transient error */
-	CAIRN_RETRY_THROTTLE,   /* throttled */
-	CAIRN_RETRY_CONNECTION  /* timeout or connection failure (costs more) */
+	CAIRN_RETRY_NONE = 0,  /* not retryable */
+	CAIRN_RETRY_TRANSIENT, /* server-side transient error */
+	CAIRN_RETRY_THROTTLE,  /* throttled */
+	CAIRN_RETRY_CONNECTION /* timeout or connection failure (costs more) */
 } cairn_retry_kind;
 
 typedef struct cairn_retry {
@@ -52,14 +52,14 @@ void cairn_retry_init(cairn_retry *r, int max_attempts);
  * modeled is 1 when the code is a retryable error shape of the operation
  * (2 when that shape is a throttle). */
 cairn_retry_kind cairn_retry_classify(int transport, long status, const char *code,
-				      const char *service, int modeled);
+                                      const char *service, int modeled);
 
 /* Decides whether attempt (1-based) is retried. Returns 1 and sets
  * *delay (seconds) and *cost (tokens taken) to retry, 0 not to, with
  * *why saying why not ("not retryable", "max attempts", "retry quota
  * exhausted"). retry_after is the server's hint in seconds, or < 0. */
 int cairn_retry_decide(cairn_retry *r, int attempt, cairn_retry_kind kind, double retry_after,
-		       double *delay, int *cost, const char **why);
+                       double *delay, int *cost, const char **why);
 
 /* A call succeeded; last_cost is what its last retry took (0: none). */
 void cairn_retry_success(cairn_retry *r, int last_cost);

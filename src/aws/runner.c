@@ -35,7 +35,7 @@
 #include "cairn/luajson.h"
 #include "cairn/runner.h"
 
-#define ERROR_MT "cairn.aws.error"
+#define ERROR_MT  "cairn.aws.error"
 #define TASKS_KEY "cairn.runner.tasks"
 
 typedef enum tstate {
@@ -46,27 +46,27 @@ typedef enum tstate {
 } tstate;
 
 typedef struct task {
-	cairn_runner *r;           /* the runner */
-	lua_State *co;             /* the coroutine */
-	int ref;                   /* its registry reference */
-	cairn_task_done_fn done;   /* called when the task ends */
-	void *ud;                  /* its argument */
-	tstate state;              /* what it waits for */
-	json_t *result;            /* AWS result to resume with */
-	cairn_aws_error *err;      /* or AWS error to raise */
-	int raise;                 /* the continuation raises the value on top */
-	double wake;               /* timer deadline (cairn_now) */
-	char where[160];           /* "file:line:" of the pending AWS call */
-	struct task *next, *prev;  /* all live tasks */
-	struct task *rnext;        /* the ready queue */
+	cairn_runner *r;          /* the runner */
+	lua_State *co;            /* the coroutine */
+	int ref;                  /* its registry reference */
+	cairn_task_done_fn done;  /* called when the task ends */
+	void *ud;                 /* its argument */
+	tstate state;             /* what it waits for */
+	json_t *result;           /* AWS result to resume with */
+	cairn_aws_error *err;     /* or AWS error to raise */
+	int raise;                /* the continuation raises the value on top */
+	double wake;              /* timer deadline (cairn_now) */
+	char where[160];          /* "file:line:" of the pending AWS call */
+	struct task *next, *prev; /* all live tasks */
+	struct task *rnext;       /* the ready queue */
 } task;
 
 struct cairn_runner {
-	lua_State *L;              /* the provider state (borrowed) */
-	cairn_aws *aws;            /* the client (borrowed; may be NULL) */
-	task *tasks;               /* live tasks */
-	int ntasks;                /* how many */
-	task *rhead, *rtail;       /* ready queue */
+	lua_State *L;        /* the provider state (borrowed) */
+	cairn_aws *aws;      /* the client (borrowed; may be NULL) */
+	task *tasks;         /* live tasks */
+	int ntasks;          /* how many */
+	task *rhead, *rtail; /* ready queue */
 };
 
 /* The task running as coroutine L, or NULL. */
@@ -164,7 +164,7 @@ static void push_aws_error(lua_State *L, const cairn_aws_error *e)
 
 /* Raises an error table for a failure before anything was sent. */
 static int raise_local(lua_State *L, const char *service, const char *operation, const char *code,
-		       const char *message)
+                       const char *message)
 {
 	cairn_aws_error e;
 	memset(&e, 0, sizeof(e));
@@ -204,8 +204,10 @@ static task *current(lua_State *L, const char *what)
 {
 	task *t = task_of(L);
 	if (!t || t->co != L || !lua_isyieldable(L))
-		luaL_error(L, "%s must run inside a runner task (a coroutine started by cairn_runner_spawn)",
-			   what);
+		luaL_error(
+		    L,
+		    "%s must run inside a runner task (a coroutine started by cairn_runner_spawn)",
+		    what);
 	return t;
 }
 
@@ -230,22 +232,32 @@ static int call_op(lua_State *L, const char *service, const char *operation, int
 	snprintf(what, sizeof(what), "aws.%s.%s", service, operation);
 	t = current(L, what);
 	if (!t->r->aws)
-		return raise_local(L, service, operation, "NoCredentials",
-				   "no AWS client is configured for this run (no credentials or region)");
+		return raise_local(
+		    L, service, operation, "NoCredentials",
+		    "no AWS client is configured for this run (no credentials or region)");
 	if (!lua_isnoneornil(L, pidx)) {
 		if (!lua_istable(L, pidx))
 			return raise_local(L, service, operation, "ParamValidationError",
-					   "the parameters must be a table");
+			                   "the parameters must be a table");
 		if (cairn_luajson_to(L, pidx, &params) < 0)
 			return raise_local(L, service, operation, "ParamValidationError",
-					   cairn_error_last());
+			                   cairn_error_last());
 	}
 	rc = cairn_aws_submit(t->r->aws, service, operation, params, on_aws, t);
 	json_decref(params);
-	if (rc < 0)
-		return raise_local(L, service, operation,
-				   rc == CAIRN_ENOTFOUND ? "UnknownOperation" : "ParamValidationError",
-				   cairn_error_last());
+	if (rc < 0) {
+		/* the error table names the operation already: drop the
+		 * "Op (service): " the client's message starts with */
+		const char *msg = cairn_error_last();
+		size_t ol = strlen(operation), sl = strlen(service);
+		if (strncmp(msg, operation, ol) == 0 && strncmp(msg + ol, " (", 2) == 0 &&
+		    strncmp(msg + ol + 2, service, sl) == 0 &&
+		    strncmp(msg + ol + 2 + sl, "): ", 3) == 0)
+			msg += ol + 2 + sl + 3;
+		return raise_local(
+		    L, service, operation,
+		    rc == CAIRN_ENOTFOUND ? "UnknownOperation" : "ParamValidationError", msg);
+	}
 	luaL_where(L, 1);
 	snprintf(t->where, sizeof(t->where), "%s", lua_tostring(L, -1));
 	lua_pop(L, 1);
@@ -275,7 +287,8 @@ static int l_sleep(lua_State *L)
 	double s = luaL_checknumber(L, 1);
 	task *t = current(L, "aws.sleep");
 	if (!(s >= 0) || s > 86400)
-		return luaL_error(L, "aws.sleep: %f is not a number of seconds between 0 and 86400", s);
+		return luaL_error(L, "aws.sleep: %f is not a number of seconds between 0 and 86400",
+		                  s);
 	t->wake = cairn_now() + s;
 	t->state = T_WAIT_TIMER;
 	return lua_yieldk(L, 0, 0, k_resume);
@@ -443,7 +456,7 @@ static char *error_text(task *t)
 		lua_pushstring(L, "(an error value that cannot be converted to text)");
 	}
 	out = aws_err && t->where[0] ? cairn_xasprintf("%s %s", t->where, lua_tostring(L, -1))
-				     : cairn_xstrdup(lua_tostring(L, -1));
+	                             : cairn_xstrdup(lua_tostring(L, -1));
 	lua_pop(L, 1);
 	return out;
 }
@@ -462,7 +475,7 @@ static void resume(task *t, int nargs)
 		}
 		lua_pop(t->co, nres);
 		lua_pushstring(t->co, "the task yielded outside an AWS call or aws.sleep "
-				      "(coroutine.yield at the top of a task is not allowed)");
+		                      "(coroutine.yield at the top of a task is not allowed)");
 		status = LUA_ERRRUN;
 	}
 	if (status == LUA_OK) {

@@ -93,8 +93,8 @@ void cairn_sigv4_amz_date(time_t when, char out[17])
  * Authorization header itself). */
 static int unsigned_header(const char *name)
 {
-	static const char *skip[] = {"authorization", "user-agent", "expect",
-				     "transfer-encoding", "x-amzn-trace-id"};
+	static const char *skip[] = {"authorization", "user-agent", "expect", "transfer-encoding",
+	                             "x-amzn-trace-id"};
 	size_t i;
 	for (i = 0; i < CAIRN_ARRAY_SIZE(skip); i++)
 		if (strcasecmp(name, skip[i]) == 0)
@@ -204,7 +204,7 @@ static void canonical_query(cairn_buf *b, const cairn_kvlist *q)
 }
 
 typedef struct canhdr {
-	char *name;   /* lower-case */
+	char *name;      /* lower-case */
 	cairn_buf value; /* values joined by ',' */
 } canhdr;
 
@@ -218,7 +218,8 @@ static void put_trimmed(cairn_buf *b, const char *s)
 {
 	int space = 0, any = 0;
 	for (; *s; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f') {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' ||
+		    *s == '\f') {
 			space = 1;
 			continue;
 		}
@@ -274,8 +275,7 @@ static void canonical_headers(cairn_buf *block, cairn_buf *signed_list, const ca
 	free(h);
 }
 
-static void hmac(const void *key, size_t klen, const char *data, size_t dlen,
-		 unsigned char out[32])
+static void hmac(const void *key, size_t klen, const char *data, size_t dlen, unsigned char out[32])
 {
 	unsigned int n = 32;
 	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)data, dlen, out, &n);
@@ -283,7 +283,7 @@ static void hmac(const void *key, size_t klen, const char *data, size_t dlen,
 
 /* The signature of string_to_sign with the key derived from secret. */
 static void sign_string(const cairn_sigv4_params *p, const char *date8, const char *sts,
-			char out[65])
+                        char out[65])
 {
 	unsigned char k1[32], k2[32], k3[32], k4[32], sig[32];
 	size_t slen = strlen(p->secret_access_key);
@@ -307,8 +307,8 @@ static void sign_string(const cairn_sigv4_params *p, const char *date8, const ch
 
 /* Computes the signature of req as it stands; fills signed_list. */
 static void compute(const cairn_awsreq *req, const cairn_sigv4_params *p, const char *amzdate,
-		    const char *payload_hash, cairn_buf *signed_list, char sig[65],
-		    cairn_sigv4_trace *trace)
+                    const char *payload_hash, cairn_buf *signed_list, char sig[65],
+                    cairn_sigv4_trace *trace)
 {
 	cairn_buf can = CAIRN_BUF_INIT, hdrs = CAIRN_BUF_INIT, sts = CAIRN_BUF_INIT;
 	char hash[65], date8[9];
@@ -322,10 +322,10 @@ static void compute(const cairn_awsreq *req, const cairn_sigv4_params *p, const 
 	cairn_buf_putc(&can, '\n');
 	canonical_headers(&hdrs, signed_list, req);
 	cairn_buf_printf(&can, "%s\n%s\n%s", cairn_buf_cstr(&hdrs), cairn_buf_cstr(signed_list),
-			 payload_hash);
+	                 payload_hash);
 	cairn_sigv4_sha256_hex(can.ptr, can.len, hash);
 	cairn_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amzdate, date8,
-			 p->region, p->service, hash);
+	                 p->region, p->service, hash);
 	sign_string(p, date8, cairn_buf_cstr(&sts), sig);
 	if (trace) {
 		cairn_buf_clear(&trace->canonical_request);
@@ -339,8 +339,7 @@ static void compute(const cairn_awsreq *req, const cairn_sigv4_params *p, const 
 	cairn_buf_dispose(&sts);
 }
 
-static const char *payload_hash(const cairn_awsreq *req, const cairn_sigv4_params *p,
-				char buf[65])
+static const char *payload_hash(const cairn_awsreq *req, const cairn_sigv4_params *p, char buf[65])
 {
 	if (p->payload_hash)
 		return p->payload_hash;
@@ -363,10 +362,11 @@ void cairn_sigv4_sign(cairn_awsreq *req, const cairn_sigv4_params *p, cairn_sigv
 	if (p->session_token && *p->session_token && !p->token_unsigned)
 		cairn_awsreq_set_header(req, "X-Amz-Security-Token", p->session_token);
 	compute(req, p, amzdate, ph, &signed_list, sig, trace);
-	cairn_buf_printf(&auth, "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
-			 "SignedHeaders=%s, Signature=%s",
-			 p->access_key_id, amzdate, p->region, p->service,
-			 cairn_buf_cstr(&signed_list), sig);
+	cairn_buf_printf(&auth,
+	                 "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
+	                 "SignedHeaders=%s, Signature=%s",
+	                 p->access_key_id, amzdate, p->region, p->service,
+	                 cairn_buf_cstr(&signed_list), sig);
 	cairn_awsreq_set_header(req, "Authorization", cairn_buf_cstr(&auth));
 	if (p->session_token && *p->session_token && p->token_unsigned)
 		cairn_awsreq_set_header(req, "X-Amz-Security-Token", p->session_token);
@@ -383,7 +383,7 @@ void cairn_sigv4_presign(cairn_awsreq *req, const cairn_sigv4_params *p, cairn_s
 	cairn_sigv4_amz_date(p->when, amzdate);
 	snprintf(expires, sizeof(expires), "%ld", p->expires > 0 ? p->expires : 3600L);
 	cairn_buf_printf(&cred, "%s/%.8s/%s/%s/aws4_request", p->access_key_id, amzdate, p->region,
-			 p->service);
+	                 p->service);
 	/* The signed-header list is needed inside the query before signing:
 	 * compute it from the headers first. */
 	{

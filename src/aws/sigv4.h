@@ -39,9 +39,9 @@ typedef struct cairn_sigv4_params {
 
 /* What the signer computed, for tests and the cross-check (optional). */
 typedef struct cairn_sigv4_trace {
-	cairn_buf canonical_request;   /* the canonical request text */
-	cairn_buf string_to_sign;      /* the string to sign */
-	char signature[65];            /* hex signature */
+	cairn_buf canonical_request; /* the canonical request text */
+	cairn_buf string_to_sign;    /* the string to sign */
+	char signature[65];          /* hex signature */
 } cairn_sigv4_trace;
 
 /* Signs req with an Authorization header. trace may be NULL. */

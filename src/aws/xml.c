@@ -16,11 +16,11 @@
 #include "aws/xml.h"
 
 typedef struct pstate {
-	XML_Parser p;                /* the expat parser */
-	cairn_xml_node *root;        /* the document element, once seen */
-	cairn_xml_node **stack;      /* open elements, innermost last */
-	int depth;                   /* how many are open */
-	const char *fail;            /* why we stopped the parser, or NULL */
+	XML_Parser p;           /* the expat parser */
+	cairn_xml_node *root;   /* the document element, once seen */
+	cairn_xml_node **stack; /* open elements, innermost last */
+	int depth;              /* how many are open */
+	const char *fail;       /* why we stopped the parser, or NULL */
 } pstate;
 
 static const char *local(const char *name)
@@ -58,7 +58,8 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 		cairn_xml_node *parent = s->stack[s->depth - 1];
 		if (parent->nkids == parent->cap) {
 			parent->cap = parent->cap ? parent->cap * 2 : 4;
-			parent->kids = cairn_xrealloc(parent->kids, parent->cap * sizeof(*parent->kids));
+			parent->kids =
+			    cairn_xrealloc(parent->kids, parent->cap * sizeof(*parent->kids));
 		}
 		parent->kids[parent->nkids++] = n;
 	}
@@ -83,7 +84,7 @@ static void XMLCALL on_text(void *ud, const XML_Char *t, int len)
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-			       const XML_Char *pubid, int has_internal)
+                               const XML_Char *pubid, int has_internal)
 {
 	pstate *s = ud;
 	(void)name;
@@ -112,8 +113,8 @@ int cairn_xml_parse(const char *data, size_t len, cairn_xml_node **out)
 	XML_SetStartDoctypeDeclHandler(s.p, on_doctype);
 	if (XML_Parse(s.p, data, (int)len, XML_TRUE) == XML_STATUS_ERROR || s.fail) {
 		rc = cairn_error_setc(CAIRN_EINVALID, "malformed XML at line %lu: %s",
-				      (unsigned long)XML_GetCurrentLineNumber(s.p),
-				      s.fail ? s.fail : XML_ErrorString(XML_GetErrorCode(s.p)));
+		                      (unsigned long)XML_GetCurrentLineNumber(s.p),
+		                      s.fail ? s.fail : XML_ErrorString(XML_GetErrorCode(s.p)));
 	} else if (!s.root) {
 		rc = cairn_error_setc(CAIRN_EINVALID, "malformed XML: no document element");
 	}
@@ -180,20 +181,37 @@ void cairn_xml_escape(cairn_buf *b, const char *s, size_t len, int attr)
 	size_t i;
 	for (i = 0; i < len; i++) {
 		switch (s[i]) {
-		case '&': cairn_buf_puts(b, "&amp;"); break;
-		case '<': cairn_buf_puts(b, "&lt;"); break;
-		case '>': cairn_buf_puts(b, "&gt;"); break;
+		case '&':
+			cairn_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			cairn_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			cairn_buf_puts(b, "&gt;");
+			break;
 		case '"':
-			if (attr) { cairn_buf_puts(b, "&quot;"); break; }
+			if (attr) {
+				cairn_buf_puts(b, "&quot;");
+				break;
+			}
 			cairn_buf_putc(b, s[i]);
 			break;
-		case '\r': cairn_buf_puts(b, "&#13;"); break;
+		case '\r':
+			cairn_buf_puts(b, "&#13;");
+			break;
 		case '\n':
-			if (attr) { cairn_buf_puts(b, "&#10;"); break; }
+			if (attr) {
+				cairn_buf_puts(b, "&#10;");
+				break;
+			}
 			cairn_buf_putc(b, s[i]);
 			break;
 		case '\t':
-			if (attr) { cairn_buf_puts(b, "&#9;"); break; }
+			if (attr) {
+				cairn_buf_puts(b, "&#9;");
+				break;
+			}
 			cairn_buf_putc(b, s[i]);
 			break;
 		default:

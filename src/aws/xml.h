@@ -16,12 +16,12 @@
 #define CAIRN_XML_MAXDEPTH 128
 
 typedef struct cairn_xml_node {
-	char *name;                    /* local name, "Bucket" */
-	cairn_kvlist attrs;            /* attributes, names as written ("xsi:type") */
-	cairn_buf text;                /* character data directly inside, concatenated */
-	struct cairn_xml_node **kids;  /* child elements in order */
-	size_t nkids;                  /* children used */
-	size_t cap;                    /* children allocated */
+	char *name;                   /* local name, "Bucket" */
+	cairn_kvlist attrs;           /* attributes, names as written ("xsi:type") */
+	cairn_buf text;               /* character data directly inside, concatenated */
+	struct cairn_xml_node **kids; /* child elements in order */
+	size_t nkids;                 /* children used */
+	size_t cap;                   /* children allocated */
 } cairn_xml_node;
 
 /* Parses data into a tree; on failure returns CAIRN_EINVALID with a

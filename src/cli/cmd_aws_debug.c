@@ -15,6 +15,11 @@
  * `cairn __sigv4` reads a JSON list of requests on stdin and prints, for
  * each, the signed headers and signature cairn's signer produces (for the
  * botocore cross-check in tests/botocore). Nothing is sent anywhere.
+ *
+ * `cairn __aws-build` reads a JSON list of {service, operation, params}
+ * and prints, for each, the request the wire protocol builds (method,
+ * path, query pairs, headers, body) or the validation error, unsigned and
+ * without an endpoint (for the serializer cross-check in tests/botocore).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,8 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "aws/model.h"
+#include "aws/proto.h"
 #include "aws/request.h"
 #include "aws/sigv4.h"
 #include "cairn/aws.h"
@@ -34,9 +41,9 @@
 #include "cli.h"
 
 typedef struct dbg {
-	cairn_runner *r;   /* the runner */
-	int failed;        /* tasks that failed */
-	json_t *result;    /* the main task's first result */
+	cairn_runner *r; /* the runner */
+	int failed;      /* tasks that failed */
+	json_t *result;  /* the main task's first result */
 } dbg;
 
 static dbg *the_dbg;
@@ -172,12 +179,12 @@ static void sign_one(const json_t *in, json_t *outlist)
 	for (i = 0; i < json_array_size(json_object_get(in, "query")); i++) {
 		const json_t *pair = json_array_get(json_object_get(in, "query"), i);
 		cairn_kvlist_add(&r.query, json_string_value(json_array_get(pair, 0)),
-				 json_string_value(json_array_get(pair, 1)));
+		                 json_string_value(json_array_get(pair, 1)));
 	}
 	for (i = 0; i < json_array_size(json_object_get(in, "headers")); i++) {
 		const json_t *pair = json_array_get(json_object_get(in, "headers"), i);
 		cairn_kvlist_add(&r.headers, json_string_value(json_array_get(pair, 0)),
-				 json_string_value(json_array_get(pair, 1)));
+		                 json_string_value(json_array_get(pair, 1)));
 	}
 	v = json_object_get(in, "body");
 	if (json_is_string(v))
@@ -205,8 +212,9 @@ static void sign_one(const json_t *in, json_t *outlist)
 		free(url);
 	}
 	json_object_set_new(out, "signature", json_string(tr.signature));
-	json_object_set_new(out, "canonical_request",
-			    json_stringn_nocheck(cairn_buf_cstr(&tr.canonical_request), tr.canonical_request.len));
+	json_object_set_new(
+	    out, "canonical_request",
+	    json_stringn_nocheck(cairn_buf_cstr(&tr.canonical_request), tr.canonical_request.len));
 	json_array_append_new(outlist, out);
 	(void)k;
 	cairn_sigv4_trace_dispose(&tr);
@@ -229,6 +237,72 @@ int cli_cmd_aws_sigv4(int argc, char **argv)
 		sign_one(json_array_get(in, i), out);
 	s = json_dumps(out, JSON_COMPACT);
 	printf("%s\n", s);
+	free(s);
+	json_decref(in);
+	json_decref(out);
+	return 0;
+}
+
+/* ---- __aws-build -------------------------------------------------------- */
+
+static json_t *build_one(const json_t *in)
+{
+	const char *svc = json_string_value(json_object_get(in, "service"));
+	const char *opname = json_string_value(json_object_get(in, "operation"));
+	const json_t *params = json_object_get(in, "params");
+	cairn_model *m = NULL;
+	const json_t *op;
+	cairn_awsreq r;
+	json_t *out, *q, *h;
+	size_t i;
+
+	if (!svc || !opname || cairn_model_load(svc, &m) < 0)
+		return json_pack("{s:s}", "error", cairn_error_last());
+	op = cairn_model_op(m, opname);
+	if (!op) {
+		cairn_model_free(m);
+		return json_pack("{s:s}", "error", "no such operation");
+	}
+	cairn_awsreq_init(&r);
+	if (cairn_proto_validate(m, op, params) < 0 ||
+	    cairn_proto_build(m, opname, op, params, &r) < 0) {
+		out = json_pack("{s:s}", "error", cairn_error_last());
+		cairn_awsreq_dispose(&r);
+		cairn_model_free(m);
+		return out;
+	}
+	q = json_array();
+	for (i = 0; i < r.query.n; i++)
+		json_array_append_new(q,
+		                      json_pack("[s, s?]", r.query.v[i].key, r.query.v[i].value));
+	h = json_object();
+	for (i = 0; i < r.headers.n; i++)
+		json_object_set_new(h, r.headers.v[i].key, json_string(r.headers.v[i].value));
+	out = json_pack("{s:s, s:s, s:o, s:o, s:s%}", "method", r.method, "path", r.path, "query",
+	                q, "headers", h, "body", cairn_buf_cstr(&r.body), r.body.len);
+	cairn_awsreq_dispose(&r);
+	cairn_model_free(m);
+	return out;
+}
+
+int cli_cmd_aws_build(int argc, char **argv)
+{
+	json_error_t e;
+	json_t *in, *out;
+	size_t i;
+	char *s;
+	(void)argc;
+	(void)argv;
+	in = json_loadf(stdin, 0, &e);
+	if (!json_is_array(in))
+		return cli_fail("__aws-build",
+		                "stdin: expected a JSON list of {service, operation, params} (%s)",
+		                e.text);
+	out = json_array();
+	for (i = 0; i < json_array_size(in); i++)
+		json_array_append_new(out, build_one(json_array_get(in, i)));
+	s = json_dumps(out, JSON_COMPACT);
+	printf("%s\n", s ? s : "[]");
 	free(s);
 	json_decref(in);
 	json_decref(out);

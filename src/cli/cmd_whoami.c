@@ -21,10 +21,8 @@ enum { O_JSON = 1 };
 
 int cli_cmd_whoami(int argc, char **argv)
 {
-	static const cli_opt opts[] = {
-		{"json", 0, O_JSON, "print the identity as JSON"},
-		{NULL, 0, 0, NULL}
-	};
+	static const cli_opt opts[] = {{"json", 0, O_JSON, "print the identity as JSON"},
+	                               {NULL, 0, 0, NULL}};
 	cli_parser p;
 	const char *v, *method = NULL, *d = NULL;
 	char *detail = NULL;
@@ -60,7 +58,7 @@ int cli_cmd_whoami(int argc, char **argv)
 	detail = cairn_xstrdup(d);
 	if (cairn_aws_call(aws, "sts", "GetCallerIdentity", NULL, &r, &err) < 0) {
 		rc = cli_fail("whoami", "%s\n(credentials from %s: %s)", cairn_error_last(), method,
-			      detail);
+		              detail);
 		cairn_aws_error_free(err);
 		cairn_aws_free(aws);
 		free(detail);
@@ -68,13 +66,12 @@ int cli_cmd_whoami(int argc, char **argv)
 	}
 	if (json) {
 		json_t *out = json_pack("{s:s?, s:s?, s:s?, s:s, s:s, s:s, s:{s:s, s:s}}",
-					"Account", json_string_value(json_object_get(r, "Account")),
-					"Arn", json_string_value(json_object_get(r, "Arn")),
-					"UserId", json_string_value(json_object_get(r, "UserId")),
-					"Region", cairn_aws_region(aws),
-					"Partition", cairn_aws_partition(aws),
-					"Profile", cairn_aws_profile(aws),
-					"Credentials", "Source", method, "Detail", detail);
+		                        "Account", json_string_value(json_object_get(r, "Account")),
+		                        "Arn", json_string_value(json_object_get(r, "Arn")),
+		                        "UserId", json_string_value(json_object_get(r, "UserId")),
+		                        "Region", cairn_aws_region(aws), "Partition",
+		                        cairn_aws_partition(aws), "Profile", cairn_aws_profile(aws),
+		                        "Credentials", "Source", method, "Detail", detail);
 		char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		printf("%s\n", s);
 		free(s);
@@ -83,7 +80,8 @@ int cli_cmd_whoami(int argc, char **argv)
 		printf("Account:     %s\n", json_string_value(json_object_get(r, "Account")));
 		printf("ARN:         %s\n", json_string_value(json_object_get(r, "Arn")));
 		printf("User id:     %s\n", json_string_value(json_object_get(r, "UserId")));
-		printf("Region:      %s (partition %s)\n", cairn_aws_region(aws), cairn_aws_partition(aws));
+		printf("Region:      %s (partition %s)\n", cairn_aws_region(aws),
+		       cairn_aws_partition(aws));
 		printf("Profile:     %s\n", cairn_aws_profile(aws));
 		printf("Credentials: %s (%s)\n", method, detail);
 	}

@@ -37,6 +37,7 @@ static const command commands[] = {
 	{"whoami", cli_cmd_whoami, "show the AWS identity and where its credentials come from"},
 	{"__aws-lua", cli_cmd_aws_lua, NULL},
 	{"__sigv4", cli_cmd_aws_sigv4, NULL},
+	{"__aws-build", cli_cmd_aws_build, NULL},
 	{NULL, NULL, NULL}
 };
 

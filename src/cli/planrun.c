@@ -6,15 +6,13 @@
  * --profile) and the environment, and asked for the account id (STS
  * GetCallerIdentity), which the stack needs for AWS::AccountId; the stack
  * is loaded with that region and account and with state_dir = the
- * directory of the state, so Fn::ImportValue finds the stacks beside it;
+ * directory of the state, so Fn::ImportValue finds the stacks beside it,
+ * and, when the template uses Fn::GetAZs, with the region's Availability
+ * Zones (EC2 DescribeAvailabilityZones, asked only then, so a role
+ * without ec2:DescribeAvailabilityZones can plan other stacks);
  * the state is locked (failing at once when another cairn holds it) and
  * opened; the provider runtime is made. Planning refreshes every resource
  * of the state through its provider (in parallel) and makes the plan.
- *
- * Fn::GetAZs: when the template's text names it, the region's
- * availability zones are read first (EC2 DescribeAvailabilityZones, the
- * zones of type availability-zone that are available, in name order, as
- * CloudFormation returns them), so that apply can resolve it.
  *
  * A saved plan is opened from what it records: its template (whose hash
  * must not have changed), its parameter values, its state (whose lineage
@@ -96,47 +94,50 @@ static int open_aws(cli_planrun *r)
 	return 0;
 }
 
+/* 1 when the file mentions Fn::GetAZs (long or short form). A mention in
+ * a comment costs one extra read-only call, nothing more. */
+static int uses_getazs(const char *file)
+{
+	char *text;
+	int found;
+	if (cairn_file_read(file, &text, NULL) < 0)
+		return 0; /* cairn_stack_load reports it */
+	found = strstr(text, "GetAZs") != NULL;
+	free(text);
+	return found;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The region's availability zones when file uses Fn::GetAZs (a template
- * that does not name it costs no call). -1 after printing. */
-static int load_azs(cli_planrun *r, const char *file)
+/* The region's Availability Zones, as CloudFormation's Fn::GetAZs gives
+ * them: the zones (not Local or Wavelength Zones) that are available, in
+ * name order. */
+static int load_azs(cli_planrun *r)
 {
-	char *text = NULL;
-	size_t len, i;
-	json_t *params, *out = NULL, *z;
-	int uses;
-
-	if (r->azs || cairn_file_read(file, &text, &len) < 0) {
-		cairn_error_clear();
-		return 0; /* the loader says what is wrong with the file */
-	}
-	uses = strstr(text, "GetAZs") != NULL;
-	free(text);
-	if (!uses)
-		return 0;
-	params = json_pack("{s:[{s:s, s:[s]}]}", "Filters", "Name", "state", "Values", "available");
-	if (cairn_aws_call(r->aws, "ec2", "DescribeAvailabilityZones", params, &out, NULL) < 0) {
-		json_decref(params);
-		cli_fail(r->cmd, "%s uses Fn::GetAZs, and the availability zones of %s cannot be "
-				 "read: %s",
-			 file, cairn_aws_region(r->aws), cairn_error_last());
+	json_t *params = json_pack("{s:[{s:s,s:[s]},{s:s,s:[s]}]}", "Filters",
+				   "Name", "zone-type", "Values", "availability-zone",
+				   "Name", "state", "Values", "available");
+	json_t *out = NULL, *zones, *z;
+	size_t i;
+	int rc = cairn_aws_call(r->aws, "ec2", "DescribeAvailabilityZones", params, &out, NULL);
+	json_decref(params);
+	if (rc < 0) {
+		cli_fail(r->cmd, "the template uses Fn::GetAZs, and the Availability Zones of %s "
+			 "could not be read: %s", cairn_aws_region(r->aws), cairn_error_last());
 		return -1;
 	}
-	json_decref(params);
-	r->azs = cairn_xcalloc(json_array_size(json_object_get(out, "AvailabilityZones")) + 1,
-			       sizeof(char *));
-	json_array_foreach(json_object_get(out, "AvailabilityZones"), i, z) {
+	zones = json_object_get(out, "AvailabilityZones");
+	r->azs = cairn_xcalloc(json_array_size(zones) + 1, sizeof(char *));
+	json_array_foreach(zones, i, z) {
 		const char *name = json_string_value(json_object_get(z, "ZoneName"));
-		const char *type = json_string_value(json_object_get(z, "ZoneType"));
-		if (name && (!type || strcmp(type, "availability-zone") == 0))
+		if (name)
 			r->azs[r->nazs++] = cairn_xstrdup(name);
 	}
-	qsort(r->azs, r->nazs, sizeof(char *), cmp_str);
 	json_decref(out);
+	qsort(r->azs, r->nazs, sizeof(char *), cmp_str);
 	return 0;
 }
 
@@ -145,7 +146,7 @@ static int load_stack(cli_planrun *r, const char *file, const char *state_dir)
 	cairn_diags d = CAIRN_DIAGS_INIT;
 	int rc;
 
-	if (load_azs(r, file) < 0)
+	if (!r->azs && uses_getazs(file) && load_azs(r) < 0)
 		return -1;
 	r->so.opts.azs = (const char *const *)r->azs;
 	r->so.opts.nazs = r->nazs;
@@ -360,7 +361,6 @@ int cli_planrun_apply(cli_planrun *r)
 
 void cli_planrun_dispose(cli_planrun *r)
 {
-	size_t i;
 	cairn_plan_free(r->plan);
 	json_decref(r->live);
 	cairn_engine_free(r->eng);
@@ -372,8 +372,8 @@ void cli_planrun_dispose(cli_planrun *r)
 	cairn_aws_free(r->aws);
 	cli_stackopts_dispose(&r->so);
 	free(r->targets);
-	for (i = 0; i < r->nazs; i++)
-		free(r->azs[i]);
+	while (r->nazs > 0)
+		free(r->azs[--r->nazs]);
 	free(r->azs);
 	memset(r, 0, sizeof(*r));
 }

@@ -53,8 +53,7 @@ typedef struct cli_planrun {
 	json_t *live;             /* the refresh result */
 	cairn_plan *plan;         /* the plan, made or loaded */
 	int saved;                /* plan came from a file */
-	char **azs;               /* the region's availability zones (Fn::GetAZs), when the
-				   * template uses Fn::GetAZs; NULL-terminated, or NULL */
+	char **azs;               /* Fn::GetAZs of the region, when the template uses it */
 	size_t nazs;
 } cli_planrun;
 

@@ -142,10 +142,12 @@ class TestCredentialSources(cairntest.CairnTestCase):
         self.assert_user(who, "containeruser", "container-role")
 
     def test_container_full_uri_must_be_loopback_or_https(self):
-        _, r = self.whoami(env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.1.2.3/creds"}, ok=False)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", r.stderr)
-        self.assertIn("loopback", r.stderr)
+        for bad in ("http://10.1.2.3/creds", "http://169.254.170.2.example.com/creds",
+                    "ftp://127.0.0.1/creds"):
+            _, r = self.whoami(env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": bad}, ok=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", r.stderr)
+            self.assertIn("loopback", r.stderr)
 
     def test_imdsv2(self):
         k, s = self.users["imdsuser"]

@@ -12,7 +12,7 @@ import zipfile
 import awsfixtures
 import cairntest
 
-SETUP_CALLS = 6  # the requests setUpClass makes before moto starts checking
+SETUP_CALLS = 7  # the requests setUpClass makes before moto starts checking
 
 
 class TestProtocolsWithAuth(cairntest.CairnTestCase):
@@ -23,12 +23,17 @@ class TestProtocolsWithAuth(cairntest.CairnTestCase):
         super().setUpClass()
         ep = cls.moto.url
         # 1-3: an administrator, 4-5: a user with no permission, 6: a role
+        # for Lambda, 7: a role with no permission that the administrator
+        # may assume
         cls.admin = awsfixtures.moto_user(ep, "cairn-admin", ["*"])
         cls.weak = awsfixtures.moto_user(ep, "cairn-weak", actions=())
         iam = awsfixtures.boto_client(ep, "iam")
         cls.role_arn = iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+        cls.noperm_arn = iam.create_role(RoleName="noperm-role", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": "arn:aws:iam::123456789012:user/cairn-admin"}}]}))["Role"]["Arn"]
 
     def keys(self, which):
         k, s = which
@@ -98,6 +103,19 @@ return out
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("%s (%s): SignatureDoesNotMatch" % (op, svc), r.stderr)
             self.assertNotIn("not-the-secret", r.stderr + r.stdout)
+
+    def test_a_role_without_permission_is_access_denied_naming_the_action(self):
+        # the role is assumed through moto's STS with the administrator's
+        # keys; the role itself has no policy
+        self.write(".aws/config", "[profile noperm]\nrole_arn = %s\ncredential_source = Environment\n"
+                   "role_session_name = cairn-test\n" % self.noperm_arn)
+        env = self.keys(self.admin)
+        r, _ = awsfixtures.run_lua(self, "return require('cairn.aws').kms.CreateKey{}", "--profile", "noperm",
+                                   env=env)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("CreateKey (kms): AccessDenied", r.stderr)
+        self.assertIn("assumed-role/noperm-role/cairn-test", r.stderr)
+        self.assertIn("kms:CreateKey", r.stderr)
 
     def test_no_permission_is_access_denied_naming_the_action(self):
         env = self.keys(self.weak)

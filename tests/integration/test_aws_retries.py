@@ -161,7 +161,17 @@ class TestRetries(cairntest.CairnTestCase):
         elapsed = time.time() - t0
         self.assertEqual(out["ok"], 64, out["errors"])
         self.assertLess(elapsed, 4.0)  # one after the other: over 19 s
+        # hundreds in flight in one thread
+        self.proxy.cfg.latency_ms = 1000
+        self.proxy.cfg.replay = True
+        self.calls("kms", "ListKeys", 1, 1)  # moto answers once; the proxy replays
+        t0 = time.time()
+        r, out = self.calls("kms", "ListKeys", 250, 250)
+        elapsed = time.time() - t0
+        self.assertEqual(out["ok"], 250, out["errors"])
+        self.assertLess(elapsed, 8.0)  # one after the other: over 4 minutes
         self.proxy.cfg.latency_ms = 0
+        self.proxy.cfg.replay = False
         self.proxy.stats = faultproxy_new_stats()
         r, out = self.calls("kms", "ListKeys", 200, 8)
         self.assertEqual(out["ok"], 200)

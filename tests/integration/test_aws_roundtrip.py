@@ -170,6 +170,25 @@ return out
                 self.assertNotIn("error", mine)
                 self.assertEqual(mine, theirs)
 
+    def test_a_success_without_output_ignores_the_body(self):
+        # PutBucketPolicy has no output: botocore never reads the body of a
+        # success (S3 sends 204; moto sends the text "True"), nor does cairn.
+        self.boto("s3").create_bucket(Bucket="rt-nobody")
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": "arn:aws:s3:::rt-nobody/*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+        script = """
+local aws = require "cairn.aws"
+local policy = ...
+local r = aws.s3.PutBucketPolicy { Bucket = "rt-nobody", Policy = policy }
+return { keys = next(r, nil) == "ResponseMetadata" and 1 or 0 }
+"""
+        r, out = awsfixtures.run_lua(self, script, policy)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = self.boto("s3").get_bucket_policy(Bucket="rt-nobody")["Policy"]
+        self.assertEqual(json.loads(got), json.loads(policy))
+
     def test_one_element_lists_stay_lists(self):
         script = """
 local aws = require "cairn.aws"

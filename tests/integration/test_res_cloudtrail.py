@@ -11,7 +11,7 @@ the next plan and are put right; destroy leaves nothing.
 moto 5 appends insight selectors instead of replacing them, keeps advanced
 event selectors when basic ones are put, gives a new trail no event
 selector and reports KmsKeyId as given: the test double
-tests/lib/moto_s3kmsct (patches.py) behaves as CloudTrail documents. moto
+tests/lib/moto_ext/s3kmsct.py behaves as CloudTrail documents. moto
 does not check that the bucket policy lets CloudTrail write (AWS does:
 InsufficientS3BucketPolicyException); the stack below carries the policy
 AWS needs all the same.
@@ -20,7 +20,7 @@ import copy
 import json
 
 import cairntest
-import moto_s3kmsct
+import moto_ext
 
 ACCOUNT = cairntest.ACCOUNT
 REGION = cairntest.REGION
@@ -101,7 +101,7 @@ class TestCloudTrail(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_s3kmsct.installed():
+        with moto_ext.installed():
             super().setUpClass()
 
     def setUp(self):
@@ -331,6 +331,7 @@ class TestCloudTrail(cairntest.CairnTestCase):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("Trail (AWS::CloudTrail::Trail)", r.stderr)
         self.assertIn("a trail has EventSelectors or AdvancedEventSelectors, not both", r.stderr)
+        self.assertEqual(self.ct.describe_trails()["trailList"], [])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """EC2 networking resource types against moto (with cairn's EC2 test double,
-tests/lib/moto_ec2/double.py, where moto drops what AWS keeps), every
+tests/lib/moto_ext/ec2.py, where moto drops what AWS keeps), every
 result checked with boto3, never with cairn's own reader alone:
 
   AWS::EC2::VPC, Subnet, InternetGateway, VPCGatewayAttachment, RouteTable,
@@ -22,7 +22,6 @@ import os
 import re
 
 import cairntest
-import moto_ec2
 
 NETWORK = """\
 Parameters:
@@ -154,7 +153,7 @@ class Ec2Case(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.moto = moto_ec2.MotoEc2()
+        cls.moto = cairntest.Moto(server=cairntest.EMULATOR)
 
     def setUp(self):
         super().setUp()

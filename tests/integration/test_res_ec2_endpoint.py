@@ -1,6 +1,6 @@
 """AWS::EC2::VPCEndpoint (Gateway and Interface) and AWS::EC2::FlowLog (to S3
 and to CloudWatch Logs; of a VPC, a subnet and a network interface) against
-moto with cairn's EC2 test double (tests/lib/moto_ec2/double.py: moto
+moto with cairn's EC2 test double (tests/lib/moto_ext/ec2.py: moto
 ignores PrivateDnsEnabled and ResetPolicy in ModifyVpcEndpoint and does not
 keep a flow log's DestinationOptions, all of which AWS does), every result
 checked with boto3.
@@ -18,7 +18,6 @@ import os
 import subprocess
 
 import cairntest
-import moto_ec2
 
 TEMPLATE = """\
 Parameters:
@@ -140,7 +139,7 @@ class TestEc2EndpointsAndFlowLogs(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.moto = moto_ec2.MotoEc2()
+        cls.moto = cairntest.Moto(server=cairntest.EMULATOR)
 
     def setUp(self):
         super().setUp()
@@ -471,7 +470,7 @@ class TestEc2SecureVpc(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.moto = moto_ec2.MotoEc2()
+        cls.moto = cairntest.Moto(server=cairntest.EMULATOR)
 
     def test_a_private_network_for_sagemaker(self):
         t = self.write("mlvpc.yaml", SECURE_VPC)

@@ -10,14 +10,14 @@ destroy leaves nothing (keys pending deletion, after the template's
 window).
 
 moto 5 lacks RotationPeriodInDays and reports no KeyUsage for a key
-created without one: the test double tests/lib/moto_s3kmsct (patches.py)
+created without one: the test double tests/lib/moto_ext/s3kmsct.py
 adds both as KMS documents them.
 """
 import datetime
 import json
 
 import cairntest
-import moto_s3kmsct
+import moto_ext
 
 ACCOUNT = cairntest.ACCOUNT
 
@@ -89,7 +89,7 @@ class TestKms(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_s3kmsct.installed():
+        with moto_ext.installed():
             super().setUpClass()
 
     def setUp(self):

@@ -11,14 +11,16 @@ changes show in the next plan and are put right; destroy leaves nothing.
 Templates are written as JSON (which is YAML), built from Python dicts so
 that each step changes one thing. moto 5 drops parts of lifecycle rules
 and of the logging configuration, and answers PutBucketPolicy with a body
-S3 never sends: the test double tests/lib/moto_s3kmsct (patches.py)
+S3 never sends: the test double tests/lib/moto_ext/s3kmsct.py
 behaves as S3 documents there.
 """
 import copy
 import json
+import subprocess
+import time
 
 import cairntest
-import moto_s3kmsct
+import moto_ext
 
 LOG_POLICY = {
     "Version": "2012-10-17",
@@ -140,7 +142,7 @@ class TestS3(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_s3kmsct.installed():
+        with moto_ext.installed():
             super().setUpClass()
 
     def setUp(self):
@@ -522,6 +524,52 @@ class TestS3(cairntest.CairnTestCase):
 
         self.cairn_ok("destroy", "--auto-approve", t)
         self.assertEqual(self.buckets(), [])
+
+    def test_policies_wait_for_a_new_principal(self):
+        # a role IAM made a moment ago is not yet a valid principal: S3 and
+        # KMS refuse the policies until it has propagated (the test double
+        # makes a role valid 1 s after its creation); cairn waits, bounded
+        role = "arn:aws:iam::%s:role/cairn-test-reader" % cairntest.ACCOUNT
+        reader = {"Sid": "Reader", "Effect": "Allow", "Principal": {"AWS": role}}
+        t = self.put({"Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"PendingWindowInDays": 7, "KeyPolicy": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Sid": "Admin", "Effect": "Allow",
+                     "Principal": {"AWS": "arn:aws:iam::%s:root" % cairntest.ACCOUNT},
+                     "Action": "kms:*", "Resource": "*"},
+                    dict(reader, Action="kms:Decrypt", Resource="*")]}}},
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
+            "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+                "Bucket": {"Ref": "Bucket"}, "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": [dict(
+                        reader, Action="s3:GetObject", Resource={"Fn::Sub": "${Bucket.Arn}/*"})]}}},
+        }, "Outputs": {"Key": {"Value": {"Ref": "Key"}}, "Bucket": {"Value": {"Ref": "Bucket"}}}})
+        proc = subprocess.Popen([cairntest.CAIRN, "apply", "--auto-approve", t], cwd=self.tmp,
+                                env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            time.sleep(2)
+            self.assertIsNone(proc.poll(), "apply did not wait for the principal")
+            self.boto("iam").create_role(RoleName="cairn-test-reader", AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]}))
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 0, out + err)
+        self.assertIn("Key: waiting for the principals of the key policy to exist in IAM "
+                      "(MalformedPolicyDocumentException", out)
+        self.assertIn("Policy: waiting for the principals of the bucket policy to exist in IAM "
+                      "(MalformedPolicy", out)
+        bucket, key = self.output("Bucket"), self.output("Key")
+        pol = json.loads(self.s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        self.assertEqual(pol["Statement"][0]["Principal"]["AWS"], role)
+        kpol = json.loads(self.boto("kms").get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        self.assertEqual(kpol["Statement"][1]["Principal"]["AWS"], role)
+        self.plan(t, 0)
 
     def test_a_policy_cairn_did_not_put_is_not_overwritten(self):
         self.s3.create_bucket(Bucket="cairn-test-theirs")

@@ -209,7 +209,8 @@ class TestValidate(cairntest.CairnTestCase):
                          {"kind": "Object", "required": False, "properties": {
                              "Status": {"kind": "String", "required": True,
                                         "enum": ["Enabled", "Suspended"]}}})
-        self.assertEqual(types["AWS::KMS::Key"]["immutable"], ["KeySpec", "KeyUsage"])
+        self.assertEqual(types["AWS::KMS::Key"]["immutable"],
+                         ["KeySpec", "KeyUsage", "Origin", "MultiRegion"])
 
     def test_cairn_home_overrides_providers(self):
         home = os.path.join(self.tmp, "home")

@@ -12,33 +12,34 @@
 #include "aws/model.h"
 #include "test.h"
 
-static const char *cfgtext =
-	"# comment\n"
-	"[default]\n"
-	"region = eu-west-1\n"
-	"s3 =\n"
-	"    addressing_style = path\n"
-	"services = local\n"
-	"\n"
-	"[profile dev]\n"
-	"role_arn = arn:aws:iam::123456789012:role/dev\n"
-	"source_profile = default\n"
-	"; another comment\n"
-	"[services local]\n"
-	"kms =\n"
-	"  endpoint_url = http://127.0.0.1:4566\n"
-	"cloudwatch_logs =\n"
-	"  endpoint_url = https://logs.example.com/prefix/\n"
-	"[plugins]\n"
-	"x = y\n";
+static const char *cfgtext = "# comment\n"
+                             "[default]\n"
+                             "region = eu-west-1\n"
+                             "s3 =\n"
+                             "    addressing_style = path\n"
+                             "services = local\n"
+                             "\n"
+                             "[profile dev]\n"
+                             "role_arn = arn:aws:iam::123456789012:role/dev\n"
+                             "source_profile = default\n"
+                             "; another comment\n"
+                             "[services local]\n"
+                             "kms =\n"
+                             "  endpoint_url = http://127.0.0.1:4566\n"
+                             "cloudwatch_logs =\n"
+                             "  endpoint_url = https://logs.example.com/prefix/\n"
+                             "[plugins]\n"
+                             "x = y\n";
 
 TEST(parses_sections_nesting_and_comments)
 {
 	json_t *cfg = json_object();
 	CHECK(cairn_awscfg_parse(cfgtext, "config", 0, cfg) == 0);
 	CHECK_STR(cairn_awscfg_get(cfg, "default", "region"), "eu-west-1");
-	CHECK_STR(json_string_value(json_object_get(json_object_get(cairn_awscfg_profile(cfg, "default"), "s3"),
-						     "addressing_style")), "path");
+	CHECK_STR(
+	    json_string_value(json_object_get(
+	        json_object_get(cairn_awscfg_profile(cfg, "default"), "s3"), "addressing_style")),
+	    "path");
 	CHECK_STR(cairn_awscfg_get(cfg, "dev", "source_profile"), "default");
 	CHECK(json_object_get(json_object_get(cfg, "services"), "local") != NULL);
 	CHECK(cairn_awscfg_profile(cfg, "plugins") == NULL);
@@ -49,7 +50,7 @@ TEST(credentials_file_names_sections_plainly)
 {
 	json_t *cfg = json_object();
 	CHECK(cairn_awscfg_parse("[ci]\naws_access_key_id = AKID\naws_secret_access_key = a;b#c\n",
-				 "credentials", 1, cfg) == 0);
+	                         "credentials", 1, cfg) == 0);
 	/* inline ';' and '#' are part of the value, as in the CLI */
 	CHECK_STR(cairn_awscfg_get(cfg, "ci", "aws_secret_access_key"), "a;b#c");
 	json_decref(cfg);
@@ -80,7 +81,7 @@ TEST(partitions)
 }
 
 static void ep(const char *svc, const char *region, json_t *cfg, const char *profile,
-	       const char *host, const char *signing)
+               const char *host, const char *signing)
 {
 	cairn_model *m = NULL;
 	cairn_endpoint e;
@@ -99,14 +100,18 @@ TEST(default_endpoints)
 	unsetenv("AWS_ENDPOINT_URL");
 	unsetenv("AWS_ENDPOINT_URL_KMS");
 	ep("kms", "eu-west-1", NULL, "default", "kms.eu-west-1.amazonaws.com", "eu-west-1");
-	ep("sagemaker", "us-west-2", NULL, "default", "api.sagemaker.us-west-2.amazonaws.com", "us-west-2");
-	ep("sts", "eu-central-1", NULL, "default", "sts.eu-central-1.amazonaws.com", "eu-central-1");
+	ep("sagemaker", "us-west-2", NULL, "default", "api.sagemaker.us-west-2.amazonaws.com",
+	   "us-west-2");
+	ep("sts", "eu-central-1", NULL, "default", "sts.eu-central-1.amazonaws.com",
+	   "eu-central-1");
 	ep("s3", "us-east-1", NULL, "default", "s3.us-east-1.amazonaws.com", "us-east-1");
 	ep("iam", "eu-west-1", NULL, "default", "iam.amazonaws.com", "us-east-1");
-	ep("iam", "cn-northwest-1", NULL, "default", "iam.cn-north-1.amazonaws.com.cn", "cn-north-1");
+	ep("iam", "cn-northwest-1", NULL, "default", "iam.cn-north-1.amazonaws.com.cn",
+	   "cn-north-1");
 	ep("iam", "us-gov-east-1", NULL, "default", "iam.us-gov.amazonaws.com", "us-gov-west-1");
 	ep("kms", "cn-north-1", NULL, "default", "kms.cn-north-1.amazonaws.com.cn", "cn-north-1");
-	ep("ec2", "us-gov-west-1", NULL, "default", "ec2.us-gov-west-1.amazonaws.com", "us-gov-west-1");
+	ep("ec2", "us-gov-west-1", NULL, "default", "ec2.us-gov-west-1.amazonaws.com",
+	   "us-gov-west-1");
 	ep("ecr", "us-east-1", NULL, "default", "api.ecr.us-east-1.amazonaws.com", "us-east-1");
 }
 
@@ -114,7 +119,8 @@ TEST(endpoint_overrides_in_sdk_order)
 {
 	json_t *cfg = json_object();
 	CHECK(cairn_awscfg_parse(cfgtext, "config", 0, cfg) == 0);
-	CHECK(cairn_awscfg_parse("[default]\nendpoint_url = https://all.example.com\n", "config", 0, cfg) == 0);
+	CHECK(cairn_awscfg_parse("[default]\nendpoint_url = https://all.example.com\n", "config", 0,
+	                         cfg) == 0);
 	unsetenv("AWS_ENDPOINT_URL");
 	unsetenv("AWS_ENDPOINT_URL_KMS");
 	unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
@@ -160,8 +166,10 @@ TEST(plain_http_only_to_loopback)
 	CHECK(cairn_endpoint_parse_url("https://example.com:443/", "X", &e) == 0);
 	CHECK_STR(e.host, "example.com");
 	cairn_endpoint_dispose(&e);
-	CHECK(cairn_endpoint_parse_url("http://10.0.0.1:5000", "AWS_ENDPOINT_URL", &e) == CAIRN_EINVALID);
-	CHECK_CONTAINS(cairn_error_last(), "AWS_ENDPOINT_URL: 'http://10.0.0.1:5000': plain http is only allowed to a loopback address");
+	CHECK(cairn_endpoint_parse_url("http://10.0.0.1:5000", "AWS_ENDPOINT_URL", &e) ==
+	      CAIRN_EINVALID);
+	CHECK_CONTAINS(cairn_error_last(), "AWS_ENDPOINT_URL: 'http://10.0.0.1:5000': plain http "
+	                                   "is only allowed to a loopback address");
 	CHECK(cairn_endpoint_parse_url("http://127.0.0.1.evil.com", "X", &e) == CAIRN_EINVALID);
 	CHECK(cairn_endpoint_parse_url("ftp://x", "X", &e) == CAIRN_EINVALID);
 	CHECK(cairn_endpoint_parse_url("example.com", "X", &e) == CAIRN_EINVALID);

@@ -19,8 +19,8 @@
 static char dir[256];
 static double fake_now = 1700000000.0;
 static int sts_calls;
-static json_t *sts_last;        /* the last params */
-static char sts_src_key[64];    /* the access key STS was signed with ("" unsigned) */
+static json_t *sts_last;     /* the last params */
+static char sts_src_key[64]; /* the access key STS was signed with ("" unsigned) */
 static double sts_expiry = 1700003600.0;
 
 static double clockfn(void)
@@ -28,7 +28,8 @@ static double clockfn(void)
 	return fake_now;
 }
 
-static int fake_sts(void *ud, const char *op, const json_t *params, const cairn_creds *c, json_t **out)
+static int fake_sts(void *ud, const char *op, const json_t *params, const cairn_creds *c,
+                    json_t **out)
 {
 	char exp[32];
 	(void)ud;
@@ -41,7 +42,8 @@ static int fake_sts(void *ud, const char *op, const json_t *params, const cairn_
 		return cairn_error_setc(CAIRN_EAWS, "%s (sts): AccessDenied: not allowed", op);
 	snprintf(exp, sizeof(exp), "%.0f", sts_expiry);
 	*out = json_pack("{s:{s:s, s:s, s:s, s:s}}", "Credentials", "AccessKeyId", "ASIAROLE",
-			 "SecretAccessKey", "rolesecret", "SessionToken", "roletoken", "Expiration", exp);
+	                 "SecretAccessKey", "rolesecret", "SessionToken", "roletoken", "Expiration",
+	                 exp);
 	return 0;
 }
 
@@ -56,10 +58,16 @@ static void write_file(const char *name, const char *text)
 
 static void clear_env(void)
 {
-	static const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-				     "AWS_SECURITY_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-				     "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-				     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_PROFILE"};
+	static const char *vars[] = {"AWS_ACCESS_KEY_ID",
+	                             "AWS_SECRET_ACCESS_KEY",
+	                             "AWS_SESSION_TOKEN",
+	                             "AWS_SECURITY_TOKEN",
+	                             "AWS_WEB_IDENTITY_TOKEN_FILE",
+	                             "AWS_ROLE_ARN",
+	                             "AWS_ROLE_SESSION_NAME",
+	                             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	                             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	                             "AWS_PROFILE"};
 	size_t i;
 	for (i = 0; i < CAIRN_ARRAY_SIZE(vars); i++)
 		unsetenv(vars[i]);
@@ -103,26 +111,29 @@ static const char *key_of(const char *profile, int explicit_profile, const char 
 }
 
 static const char *files_cfg =
-	"[default]\nregion = us-east-1\n"
-	"[profile cfgkeys]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = configsecret\n"
-	"[profile proc]\ncredential_process = printf '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\", \"SecretAccessKey\": \"procsecret\"}'\n"
-	"[profile badproc]\ncredential_process = printf 'not json procsecret'\n"
-	"[profile failproc]\ncredential_process = exit 3\n"
-	"[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nexternal_id = ext-1\n"
-	"duration_seconds = 900\nrole_session_name = sess\n"
-	"[profile role2]\nrole_arn = arn:aws:iam::123456789012:role/second\nsource_profile = role\n"
-	"[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Environment\n"
-	"[profile loop1]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop2\n"
-	"[profile loop2]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop1\n"
-	"[profile nosrc]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = missing\n"
-	"[profile denied]\nrole_arn = arn:aws:iam::1:role/denied\nsource_profile = base\n"
-	"[profile webid]\nrole_arn = arn:aws:iam::1:role/web\nweb_identity_token_file = %s/token\n"
-	"[profile both]\naws_access_key_id = AKIACONFIGBOTH\naws_secret_access_key = s\n";
+    "[default]\nregion = us-east-1\n"
+    "[profile cfgkeys]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = configsecret\n"
+    "[profile proc]\ncredential_process = printf '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\", "
+    "\"SecretAccessKey\": \"procsecret\"}'\n"
+    "[profile badproc]\ncredential_process = printf 'not json procsecret'\n"
+    "[profile failproc]\ncredential_process = exit 3\n"
+    "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = "
+    "base\nexternal_id = ext-1\n"
+    "duration_seconds = 900\nrole_session_name = sess\n"
+    "[profile role2]\nrole_arn = arn:aws:iam::123456789012:role/second\nsource_profile = role\n"
+    "[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = "
+    "Environment\n"
+    "[profile loop1]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop2\n"
+    "[profile loop2]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop1\n"
+    "[profile nosrc]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = missing\n"
+    "[profile denied]\nrole_arn = arn:aws:iam::1:role/denied\nsource_profile = base\n"
+    "[profile webid]\nrole_arn = arn:aws:iam::1:role/web\nweb_identity_token_file = %s/token\n"
+    "[profile both]\naws_access_key_id = AKIACONFIGBOTH\naws_secret_access_key = s\n";
 
 static const char *files_creds =
-	"[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = defaultsecret\n"
-	"[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n"
-	"[both]\naws_access_key_id = AKIACREDSBOTH\naws_secret_access_key = s2\n";
+    "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = defaultsecret\n"
+    "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = basesecret\n"
+    "[both]\naws_access_key_id = AKIACREDSBOTH\naws_secret_access_key = s2\n";
 
 static void setup_files(void)
 {
@@ -179,13 +190,15 @@ TEST(assume_role_parameters_and_source)
 	CHECK(cairn_credchain_get(c, &cr) == 0);
 	CHECK_INT(sts_calls, 1);
 	CHECK_STR(json_string_value(json_object_get(sts_last, "_op")), "AssumeRole");
-	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleArn")), "arn:aws:iam::123456789012:role/r");
+	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleArn")),
+	          "arn:aws:iam::123456789012:role/r");
 	CHECK_STR(json_string_value(json_object_get(sts_last, "ExternalId")), "ext-1");
 	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleSessionName")), "sess");
 	CHECK_INT(json_integer_value(json_object_get(sts_last, "DurationSeconds")), 900);
 	CHECK_STR(sts_src_key, "AKIABASE");
 	CHECK_STR(cr->session_token, "roletoken");
-	CHECK_CONTAINS(cairn_credchain_detail(c), "role arn:aws:iam::123456789012:role/r of profile 'role'");
+	CHECK_CONTAINS(cairn_credchain_detail(c),
+	               "role arn:aws:iam::123456789012:role/r of profile 'role'");
 	cairn_credchain_free(c);
 	json_decref(cfg);
 
@@ -194,7 +207,8 @@ TEST(assume_role_parameters_and_source)
 	c = chain("role2", 0, &cfg);
 	CHECK(cairn_credchain_get(c, &cr) == 0);
 	CHECK_INT(sts_calls, 2);
-	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleArn")), "arn:aws:iam::123456789012:role/second");
+	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleArn")),
+	          "arn:aws:iam::123456789012:role/second");
 	CHECK_STR(sts_src_key, "ASIAROLE");
 	cairn_credchain_free(c);
 	json_decref(cfg);
@@ -220,7 +234,8 @@ TEST(web_identity_from_profile_and_env)
 	c = chain("webid", 0, &cfg);
 	CHECK(cairn_credchain_get(c, &cr) == 0);
 	CHECK_STR(json_string_value(json_object_get(sts_last, "_op")), "AssumeRoleWithWebIdentity");
-	CHECK_STR(json_string_value(json_object_get(sts_last, "WebIdentityToken")), "eyJ.web.token");
+	CHECK_STR(json_string_value(json_object_get(sts_last, "WebIdentityToken")),
+	          "eyJ.web.token");
 	CHECK_STR(sts_src_key, ""); /* unsigned */
 	CHECK_STR(cairn_credchain_method(c), "assume-role-with-web-identity");
 	cairn_credchain_free(c);
@@ -232,7 +247,8 @@ TEST(web_identity_from_profile_and_env)
 	setenv("AWS_ROLE_SESSION_NAME", "ci-run", 1);
 	c = chain("default", 0, &cfg);
 	CHECK(cairn_credchain_get(c, &cr) == 0);
-	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleArn")), "arn:aws:iam::1:role/fromenv");
+	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleArn")),
+	          "arn:aws:iam::1:role/fromenv");
 	CHECK_STR(json_string_value(json_object_get(sts_last, "RoleSessionName")), "ci-run");
 	cairn_credchain_free(c);
 	json_decref(cfg);
@@ -261,16 +277,20 @@ TEST(errors_say_what_to_fix_without_secrets)
 	expect_error("loop1", "source_profile loop", NULL);
 	expect_error("nosrc", "names source_profile 'missing', which does not exist", NULL);
 	expect_error("denied", "AccessDenied", "basesecret");
-	expect_error("badproc", "credential_process of profile 'badproc' printed something that is not credentials",
-		     "procsecret");
-	expect_error("failproc", "credential_process of profile 'failproc' failed (exit status 3)", NULL);
+	expect_error(
+	    "badproc",
+	    "credential_process of profile 'badproc' printed something that is not credentials",
+	    "procsecret");
+	expect_error("failproc", "credential_process of profile 'failproc' failed (exit status 3)",
+	             NULL);
 	setenv("AWS_ACCESS_KEY_ID", "AKIAONLY", 1);
 	{
 		json_t *cfg;
 		cairn_credchain *c = chain("default", 0, &cfg);
 		const cairn_creds *cr;
 		CHECK(cairn_credchain_get(c, &cr) < 0);
-		CHECK_CONTAINS(cairn_error_last(), "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+		CHECK_CONTAINS(cairn_error_last(),
+		               "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
 		cairn_credchain_free(c);
 		json_decref(cfg);
 	}

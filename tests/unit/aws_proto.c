@@ -41,7 +41,7 @@ static int build(cairn_model *m, const char *op, const char *params, cairn_awsre
 
 /* Parses a response body into a result (or error). */
 static int parse(cairn_model *m, const char *op, long status, const char *body,
-		 const cairn_kvlist *headers, json_t **out, cairn_proto_err *err)
+                 const cairn_kvlist *headers, json_t **out, cairn_proto_err *err)
 {
 	cairn_proto_resp r;
 	r.status = status;
@@ -80,11 +80,13 @@ TEST(query_lists_and_maps)
 	cairn_model *m = load("iam");
 	cairn_awsreq r;
 	CHECK(build(m, "CreateRole",
-		    "{\"RoleName\":\"r\",\"AssumeRolePolicyDocument\":\"{}\",\"Tags\":[{\"Key\":\"a b\",\"Value\":\"1\"}],\"MaxSessionDuration\":3600}",
-		    &r) == 0);
+	            "{\"RoleName\":\"r\",\"AssumeRolePolicyDocument\":\"{}\",\"Tags\":[{\"Key\":"
+	            "\"a b\",\"Value\":\"1\"}],\"MaxSessionDuration\":3600}",
+	            &r) == 0);
 	CHECK_STR(r.method, "POST");
 	CHECK_STR(r.path, "/");
-	CHECK_STR(cairn_awsreq_header(&r, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
+	CHECK_STR(cairn_awsreq_header(&r, "Content-Type"),
+	          "application/x-www-form-urlencoded; charset=utf-8");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Action=CreateRole&Version=2010-05-08");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Tags.member.1.Key=a%20b");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Tags.member.1.Value=1");
@@ -104,8 +106,9 @@ TEST(ec2_names_and_flat_lists)
 	cairn_model *m = load("ec2");
 	cairn_awsreq r;
 	CHECK(build(m, "DescribeVpcs",
-		    "{\"Filters\":[{\"Name\":\"tag:x\",\"Values\":[\"a\",\"b\"]}],\"VpcIds\":[\"vpc-1\"],\"DryRun\":false}",
-		    &r) == 0);
+	            "{\"Filters\":[{\"Name\":\"tag:x\",\"Values\":[\"a\",\"b\"]}],\"VpcIds\":["
+	            "\"vpc-1\"],\"DryRun\":false}",
+	            &r) == 0);
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Action=DescribeVpcs&Version=2016-11-15");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Filter.1.Name=tag%3Ax");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Filter.1.Value.1=a&Filter.1.Value.2=b");
@@ -113,7 +116,8 @@ TEST(ec2_names_and_flat_lists)
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "DryRun=false");
 	cairn_awsreq_dispose(&r);
 	CHECK(build(m, "CreateTags",
-		    "{\"Resources\":[\"vpc-1\"],\"Tags\":[{\"Key\":\"k\",\"Value\":\"v\"}]}", &r) == 0);
+	            "{\"Resources\":[\"vpc-1\"],\"Tags\":[{\"Key\":\"k\",\"Value\":\"v\"}]}",
+	            &r) == 0);
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "ResourceId.1=vpc-1");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "Tag.1.Key=k&Tag.1.Value=v");
 	cairn_awsreq_dispose(&r);
@@ -130,8 +134,9 @@ TEST(json_target_and_body)
 	cairn_awsreq r;
 	json_t *body;
 	CHECK(build(m, "CreateKey",
-		    "{\"Description\":\"d\",\"Tags\":[{\"TagKey\":\"a\",\"TagValue\":\"b\"}],\"BypassPolicyLockoutSafetyCheck\":true}",
-		    &r) == 0);
+	            "{\"Description\":\"d\",\"Tags\":[{\"TagKey\":\"a\",\"TagValue\":\"b\"}],"
+	            "\"BypassPolicyLockoutSafetyCheck\":true}",
+	            &r) == 0);
 	CHECK_STR(r.method, "POST");
 	CHECK_STR(cairn_awsreq_header(&r, "X-Amz-Target"), "TrentService.CreateKey");
 	CHECK_STR(cairn_awsreq_header(&r, "Content-Type"), "application/x-amz-json-1.1");
@@ -163,32 +168,40 @@ TEST(rest_xml_bindings_and_payloads)
 	char *url;
 
 	CHECK(build(m, "PutBucketVersioning",
-		    "{\"Bucket\":\"b\",\"VersioningConfiguration\":{\"Status\":\"Enabled\"}}", &r) == 0);
+	            "{\"Bucket\":\"b\",\"VersioningConfiguration\":{\"Status\":\"Enabled\"}}",
+	            &r) == 0);
 	CHECK_STR(r.method, "PUT");
 	CHECK_STR(r.path, "/b");
 	CHECK_INT(r.query.n, 1);
 	CHECK_STR(r.query.v[0].key, "versioning");
 	CHECK(r.query.v[0].value == NULL);
 	CHECK_STR(cairn_buf_cstr(&r.body),
-		  "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-		  "<Status>Enabled</Status></VersioningConfiguration>");
+	          "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+	          "<Status>Enabled</Status></VersioningConfiguration>");
 	cairn_awsreq_dispose(&r);
 
 	/* a required checksum: Content-MD5 over the XML body */
-	CHECK(build(m, "PutBucketTagging",
-		    "{\"Bucket\":\"b\",\"Tagging\":{\"TagSet\":[{\"Key\":\"k&\",\"Value\":\"<v>\"}]}}", &r) == 0);
+	CHECK(
+	    build(
+	        m, "PutBucketTagging",
+	        "{\"Bucket\":\"b\",\"Tagging\":{\"TagSet\":[{\"Key\":\"k&\",\"Value\":\"<v>\"}]}}",
+	        &r) == 0);
 	CHECK_STR(cairn_buf_cstr(&r.body),
-		  "<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet><Tag><Key>k&amp;</Key>"
-		  "<Value>&lt;v&gt;</Value></Tag></TagSet></Tagging>");
+	          "<Tagging "
+	          "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet><Tag><Key>k&amp;</Key>"
+	          "<Value>&lt;v&gt;</Value></Tag></TagSet></Tagging>");
 	CHECK(cairn_awsreq_header(&r, "Content-MD5") != NULL);
 	cairn_awsreq_dispose(&r);
 
 	/* flattened list in a payload: lifecycle Rules */
 	CHECK(build(m, "PutBucketLifecycleConfiguration",
-		    "{\"Bucket\":\"b\",\"LifecycleConfiguration\":{\"Rules\":[{\"ID\":\"r1\",\"Status\":\"Enabled\","
-		    "\"Filter\":{\"Prefix\":\"\"},\"Expiration\":{\"Days\":30}}]}}",
-		    &r) == 0);
-	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule>");
+	            "{\"Bucket\":\"b\",\"LifecycleConfiguration\":{\"Rules\":[{\"ID\":\"r1\","
+	            "\"Status\":\"Enabled\","
+	            "\"Filter\":{\"Prefix\":\"\"},\"Expiration\":{\"Days\":30}}]}}",
+	            &r) == 0);
+	CHECK_CONTAINS(
+	    cairn_buf_cstr(&r.body),
+	    "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule>");
 	CHECK_CONTAINS(cairn_buf_cstr(&r.body), "<Expiration><Days>30</Days></Expiration>");
 	CHECK(strstr(cairn_buf_cstr(&r.body), "<Rules>") == NULL);
 	CHECK(cairn_awsreq_header(&r, "Content-MD5") != NULL);
@@ -196,9 +209,10 @@ TEST(rest_xml_bindings_and_payloads)
 
 	/* greedy key label keeps slashes, encodes the rest; headers; streaming body */
 	CHECK(build(m, "PutObject",
-		    "{\"Bucket\":\"b\",\"Key\":\"a dir/x+y=z.txt\",\"Body\":\"hello\",\"ContentType\":\"text/plain\","
-		    "\"Metadata\":{\"who\":\"me\"},\"ServerSideEncryption\":\"aws:kms\"}",
-		    &r) == 0);
+	            "{\"Bucket\":\"b\",\"Key\":\"a "
+	            "dir/x+y=z.txt\",\"Body\":\"hello\",\"ContentType\":\"text/plain\","
+	            "\"Metadata\":{\"who\":\"me\"},\"ServerSideEncryption\":\"aws:kms\"}",
+	            &r) == 0);
 	CHECK_STR(r.path, "/b/a%20dir/x%2By%3Dz.txt");
 	CHECK_STR(cairn_buf_cstr(&r.body), "hello");
 	CHECK_STR(cairn_awsreq_header(&r, "Content-Type"), "text/plain");
@@ -207,7 +221,8 @@ TEST(rest_xml_bindings_and_payloads)
 	cairn_awsreq_dispose(&r);
 
 	/* static query with a value, plus query members */
-	CHECK(build(m, "ListObjectsV2", "{\"Bucket\":\"b\",\"Prefix\":\"p/\",\"MaxKeys\":10}", &r) == 0);
+	CHECK(build(m, "ListObjectsV2", "{\"Bucket\":\"b\",\"Prefix\":\"p/\",\"MaxKeys\":10}",
+	            &r) == 0);
 	r.scheme = cairn_xstrdup("https");
 	r.host = cairn_xstrdup("s3.us-east-1.amazonaws.com");
 	url = cairn_awsreq_url(&r);
@@ -225,22 +240,27 @@ TEST(rest_json_bindings)
 	cairn_awsreq r;
 	json_t *body;
 	CHECK(build(m, "GetFunction",
-		    "{\"FunctionName\":\"arn:aws:lambda:us-east-1:123456789012:function:f\",\"Qualifier\":\"1\"}",
-		    &r) == 0);
+	            "{\"FunctionName\":\"arn:aws:lambda:us-east-1:123456789012:function:f\","
+	            "\"Qualifier\":\"1\"}",
+	            &r) == 0);
 	CHECK_STR(r.method, "GET");
-	CHECK_STR(r.path, "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af");
+	CHECK_STR(
+	    r.path,
+	    "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af");
 	CHECK_STR(cairn_kvlist_get(&r.query, "Qualifier", 0), "1");
 	CHECK_INT(r.body.len, 0);
 	cairn_awsreq_dispose(&r);
 	CHECK(build(m, "CreateFunction",
-		    "{\"FunctionName\":\"f\",\"Role\":\"arn:aws:iam::1:role/r\",\"Code\":{\"ZipFile\":\"UEsFBg==\"},"
-		    "\"Runtime\":\"python3.11\",\"Handler\":\"h\",\"Timeout\":3}",
-		    &r) == 0);
+	            "{\"FunctionName\":\"f\",\"Role\":\"arn:aws:iam::1:role/"
+	            "r\",\"Code\":{\"ZipFile\":\"UEsFBg==\"},"
+	            "\"Runtime\":\"python3.11\",\"Handler\":\"h\",\"Timeout\":3}",
+	            &r) == 0);
 	CHECK_STR(r.method, "POST");
 	CHECK_STR(r.path, "/2015-03-31/functions");
 	CHECK_STR(cairn_awsreq_header(&r, "Content-Type"), "application/json");
 	body = json_loads(cairn_buf_cstr(&r.body), 0, NULL);
-	CHECK_STR(json_string_value(json_object_get(json_object_get(body, "Code"), "ZipFile")), "UEsFBg==");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(body, "Code"), "ZipFile")),
+	          "UEsFBg==");
 	CHECK_INT(json_integer_value(json_object_get(body, "Timeout")), 3);
 	json_decref(body);
 	cairn_awsreq_dispose(&r);
@@ -251,7 +271,8 @@ TEST(validation_names_the_path)
 {
 	cairn_model *m = load("kms");
 	cairn_awsreq r;
-	CHECK(build(m, "CreateKey", "{\"Tags\":[{\"TagKey\":\"a\",\"TagValue\":5}]}", &r) == CAIRN_EINVALID);
+	CHECK(build(m, "CreateKey", "{\"Tags\":[{\"TagKey\":\"a\",\"TagValue\":5}]}", &r) ==
+	      CAIRN_EINVALID);
 	CHECK_CONTAINS(cairn_error_last(), "Tags[0].TagValue: expected a string, got an integer");
 	CHECK(build(m, "CreateKey", "{\"Descripton\":\"x\"}", &r) == CAIRN_EINVALID);
 	CHECK_CONTAINS(cairn_error_last(), "Descripton: unknown parameter (valid: ");
@@ -270,25 +291,31 @@ TEST(xml_results_keep_lists)
 	json_t *out = NULL;
 	cairn_proto_err e;
 	const char *body =
-		"<DescribeVpcsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
-		"<requestId>r-1</requestId><vpcSet><item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</cidrBlock>"
-		"<isDefault>false</isDefault><tagSet><item><key>Name</key><value>n</value></item></tagSet>"
-		"</item></vpcSet></DescribeVpcsResponse>";
+	    "<DescribeVpcsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+	    "<requestId>r-1</requestId><vpcSet><item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</"
+	    "cidrBlock>"
+	    "<isDefault>false</isDefault><tagSet><item><key>Name</key><value>n</value></item></"
+	    "tagSet>"
+	    "</item></vpcSet></DescribeVpcsResponse>";
 	CHECK_INT(parse(m, "DescribeVpcs", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
 	CHECK(json_is_array(json_object_get(out, "Vpcs")));
 	CHECK_INT(json_array_size(json_object_get(out, "Vpcs")), 1);
 	CHECK_STR(path_str(out, "Vpcs[0].VpcId"), "vpc-1");
-	CHECK(json_is_false(json_object_get(json_array_get(json_object_get(out, "Vpcs"), 0), "IsDefault")));
-	CHECK(json_is_array(json_object_get(json_array_get(json_object_get(out, "Vpcs"), 0), "Tags")));
+	CHECK(json_is_false(
+	    json_object_get(json_array_get(json_object_get(out, "Vpcs"), 0), "IsDefault")));
+	CHECK(json_is_array(
+	    json_object_get(json_array_get(json_object_get(out, "Vpcs"), 0), "Tags")));
 	CHECK_STR(path_str(out, "Vpcs[0].Tags[0].Value"), "n");
 	CHECK_STR(path_str(out, "ResponseMetadata.RequestId"), "r-1");
 	json_decref(out);
 	cairn_model_free(m);
 
 	m = load("iam");
-	body = "<ListUsersResponse><ListUsersResult><IsTruncated>false</IsTruncated><Users><member>"
-	       "<UserName>u</UserName><CreateDate>2024-01-02T03:04:05Z</CreateDate></member></Users>"
-	       "</ListUsersResult><ResponseMetadata><RequestId>q-1</RequestId></ResponseMetadata></ListUsersResponse>";
+	body =
+	    "<ListUsersResponse><ListUsersResult><IsTruncated>false</IsTruncated><Users><member>"
+	    "<UserName>u</UserName><CreateDate>2024-01-02T03:04:05Z</CreateDate></member></Users>"
+	    "</ListUsersResult><ResponseMetadata><RequestId>q-1</RequestId></ResponseMetadata></"
+	    "ListUsersResponse>";
 	CHECK_INT(parse(m, "ListUsers", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
 	CHECK_INT(json_array_size(json_object_get(out, "Users")), 1);
 	CHECK_STR(path_str(out, "Users[0].UserName"), "u");
@@ -297,17 +324,20 @@ TEST(xml_results_keep_lists)
 	CHECK_STR(path_str(out, "ResponseMetadata.RequestId"), "q-1");
 	json_decref(out);
 	/* an empty list wrapper is an empty list */
-	body = "<ListUsersResponse><ListUsersResult><IsTruncated>false</IsTruncated><Users/></ListUsersResult></ListUsersResponse>";
+	body = "<ListUsersResponse><ListUsersResult><IsTruncated>false</IsTruncated><Users/></"
+	       "ListUsersResult></ListUsersResponse>";
 	CHECK_INT(parse(m, "ListUsers", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
 	CHECK(json_is_array(json_object_get(out, "Users")));
 	CHECK_INT(json_array_size(json_object_get(out, "Users")), 0);
 	json_decref(out);
 	/* a map (GetAccountSummary: SummaryMap of entry/key/value) */
 	body = "<GetAccountSummaryResponse><GetAccountSummaryResult><SummaryMap>"
-	       "<entry><key>Users</key><value>3</value></entry><entry><key>Roles</key><value>7</value></entry>"
+	       "<entry><key>Users</key><value>3</value></entry><entry><key>Roles</key><value>7</"
+	       "value></entry>"
 	       "</SummaryMap></GetAccountSummaryResult></GetAccountSummaryResponse>";
 	CHECK_INT(parse(m, "GetAccountSummary", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
-	CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "SummaryMap"), "Roles")), 7);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "SummaryMap"), "Roles")),
+	          7);
 	json_decref(out);
 	cairn_model_free(m);
 }
@@ -321,25 +351,31 @@ TEST(s3_results)
 	const char *body;
 
 	/* flattened Contents with one element */
-	body = "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
-	       "<KeyCount>1</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>5</Size>"
-	       "<LastModified>2024-01-02T03:04:05.000Z</LastModified></Contents></ListBucketResult>";
+	body =
+	    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+	    "<KeyCount>1</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>5</"
+	    "Size>"
+	    "<LastModified>2024-01-02T03:04:05.000Z</LastModified></Contents></ListBucketResult>";
 	CHECK_INT(parse(m, "ListObjectsV2", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
 	CHECK(json_is_array(json_object_get(out, "Contents")));
 	CHECK_STR(path_str(out, "Contents[0].Key"), "k");
-	CHECK_INT(json_integer_value(json_object_get(json_array_get(json_object_get(out, "Contents"), 0), "Size")), 5);
+	CHECK_INT(json_integer_value(
+	              json_object_get(json_array_get(json_object_get(out, "Contents"), 0), "Size")),
+	          5);
 	CHECK_STR(path_str(out, "Contents[0].LastModified"), "2024-01-02T03:04:05Z");
 	json_decref(out);
 
 	/* the bare LocationConstraint root */
-	body = "<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">eu-west-1</LocationConstraint>";
+	body = "<LocationConstraint "
+	       "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">eu-west-1</LocationConstraint>";
 	CHECK_INT(parse(m, "GetBucketLocation", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
 	CHECK_STR(path_str(out, "LocationConstraint"), "eu-west-1");
 	json_decref(out);
 
 	/* a string payload (the policy document), and a header member */
 	cairn_kvlist_add(&h, "x-amz-request-id", "s3-req");
-	CHECK_INT(parse(m, "GetBucketPolicy", 200, "{\"Version\":\"2012-10-17\"}", &h, &out, &e), CAIRN_PROTO_RESULT);
+	CHECK_INT(parse(m, "GetBucketPolicy", 200, "{\"Version\":\"2012-10-17\"}", &h, &out, &e),
+	          CAIRN_PROTO_RESULT);
 	CHECK_STR(path_str(out, "Policy"), "{\"Version\":\"2012-10-17\"}");
 	CHECK_STR(path_str(out, "ResponseMetadata.RequestId"), "s3-req");
 	json_decref(out);
@@ -358,8 +394,10 @@ TEST(s3_results)
 	json_decref(out);
 
 	/* lifecycle rules are flattened <Rule> elements */
-	body = "<LifecycleConfiguration><Rule><ID>a</ID><Status>Enabled</Status></Rule></LifecycleConfiguration>";
-	CHECK_INT(parse(m, "GetBucketLifecycleConfiguration", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
+	body = "<LifecycleConfiguration><Rule><ID>a</ID><Status>Enabled</Status></Rule></"
+	       "LifecycleConfiguration>";
+	CHECK_INT(parse(m, "GetBucketLifecycleConfiguration", 200, body, NULL, &out, &e),
+	          CAIRN_PROTO_RESULT);
 	CHECK_STR(path_str(out, "Rules[0].ID"), "a");
 	json_decref(out);
 	cairn_model_free(m);
@@ -374,8 +412,11 @@ TEST(errors_of_every_protocol)
 
 	m = load("iam");
 	CHECK_INT(parse(m, "GetRole", 404,
-			"<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>no role</Message>"
-			"</Error><RequestId>rq</RequestId></ErrorResponse>", NULL, &out, &e), CAIRN_PROTO_ERROR);
+	                "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</"
+	                "Code><Message>no role</Message>"
+	                "</Error><RequestId>rq</RequestId></ErrorResponse>",
+	                NULL, &out, &e),
+	          CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "NoSuchEntity");
 	CHECK_STR(e.message, "no role");
 	CHECK_STR(e.request_id, "rq");
@@ -384,8 +425,11 @@ TEST(errors_of_every_protocol)
 
 	m = load("ec2");
 	CHECK_INT(parse(m, "DescribeVpcs", 400,
-			"<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>gone</Message></Error>"
-			"</Errors><RequestID>ec</RequestID></Response>", NULL, &out, &e), CAIRN_PROTO_ERROR);
+	                "<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>gone</"
+	                "Message></Error>"
+	                "</Errors><RequestID>ec</RequestID></Response>",
+	                NULL, &out, &e),
+	          CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "InvalidVpcID.NotFound");
 	CHECK_STR(e.request_id, "ec");
 	cairn_proto_err_dispose(&e);
@@ -394,26 +438,31 @@ TEST(errors_of_every_protocol)
 	m = load("kms");
 	cairn_kvlist_add(&h, "x-amzn-RequestId", "k1");
 	CHECK_INT(parse(m, "DescribeKey", 400,
-			"{\"__type\":\"com.amazonaws.kms#NotFoundException\",\"message\":\"nope\"}", &h, &out, &e),
-		  CAIRN_PROTO_ERROR);
+	                "{\"__type\":\"com.amazonaws.kms#NotFoundException\",\"message\":\"nope\"}",
+	                &h, &out, &e),
+	          CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "NotFoundException");
 	CHECK_STR(e.message, "nope");
 	CHECK_STR(e.request_id, "k1");
 	cairn_proto_err_dispose(&e);
 	/* an XML body from a front end still yields its code */
-	CHECK_INT(parse(m, "CreateKey", 403,
-			"<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>AccessDenied</Code>"
-			"<Message>not kms:CreateKey</Message></Error></Errors></ErrorResponse>", &h, &out, &e),
-		  CAIRN_PROTO_ERROR);
+	CHECK_INT(
+	    parse(m, "CreateKey", 403,
+	          "<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>AccessDenied</Code>"
+	          "<Message>not kms:CreateKey</Message></Error></Errors></ErrorResponse>",
+	          &h, &out, &e),
+	    CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "AccessDenied");
 	cairn_proto_err_dispose(&e);
 	cairn_kvlist_dispose(&h);
 	cairn_model_free(m);
 
 	m = load("lambda");
-	cairn_kvlist_add(&h, "X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/");
-	CHECK_INT(parse(m, "GetFunction", 404, "{\"Message\":\"Function not found\"}", &h, &out, &e),
-		  CAIRN_PROTO_ERROR);
+	cairn_kvlist_add(&h, "X-Amzn-ErrorType",
+	                 "ResourceNotFoundException:http://internal.amazon.com/");
+	CHECK_INT(
+	    parse(m, "GetFunction", 404, "{\"Message\":\"Function not found\"}", &h, &out, &e),
+	    CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "ResourceNotFoundException");
 	CHECK_STR(e.message, "Function not found");
 	cairn_proto_err_dispose(&e);
@@ -427,16 +476,36 @@ TEST(errors_of_every_protocol)
 	CHECK_STR(e.message, "Not Found");
 	cairn_proto_err_dispose(&e);
 	CHECK_INT(parse(m, "GetBucketPolicy", 404,
-			"<Error><Code>NoSuchBucketPolicy</Code><Message>none</Message><RequestId>s</RequestId></Error>",
-			NULL, &out, &e), CAIRN_PROTO_ERROR);
+	                "<Error><Code>NoSuchBucketPolicy</Code><Message>none</"
+	                "Message><RequestId>s</RequestId></Error>",
+	                NULL, &out, &e),
+	          CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "NoSuchBucketPolicy");
 	cairn_proto_err_dispose(&e);
 	/* a 200 whose body is an error */
 	CHECK_INT(parse(m, "CopyObject", 200,
-			"<Error><Code>InternalError</Code><Message>try again</Message></Error>", NULL, &out, &e),
-		  CAIRN_PROTO_ERROR);
+	                "<Error><Code>InternalError</Code><Message>try again</Message></Error>",
+	                NULL, &out, &e),
+	          CAIRN_PROTO_ERROR);
 	CHECK_STR(e.code, "InternalError");
 	cairn_proto_err_dispose(&e);
+	/* a bucket in another region: the message says which */
+	cairn_kvlist_add(&h, "x-amz-bucket-region", "eu-west-1");
+	CHECK_INT(
+	    parse(
+	        m, "GetBucketVersioning", 301,
+	        "<Error><Code>PermanentRedirect</Code><Message>Use the endpoint.</Message></Error>",
+	        &h, &out, &e),
+	    CAIRN_PROTO_ERROR);
+	CHECK_STR(
+	    e.message,
+	    "Use the endpoint. (the bucket is in region eu-west-1, not the one this run uses)");
+	cairn_proto_err_dispose(&e);
+	CHECK_INT(parse(m, "HeadBucket", 301, "", &h, &out, &e), CAIRN_PROTO_ERROR);
+	CHECK_STR(e.code, "301");
+	CHECK_CONTAINS(e.message, "the bucket is in region eu-west-1");
+	cairn_proto_err_dispose(&e);
+	cairn_kvlist_dispose(&h);
 	/* a 200 that is not XML is a decoding failure, not a result */
 	CHECK(parse(m, "ListBuckets", 200, "<oops", NULL, &out, &e) < 0);
 	CHECK_CONTAINS(cairn_error_last(), "not XML");
@@ -449,13 +518,16 @@ TEST(json_results_rename_and_convert)
 	json_t *out = NULL;
 	cairn_proto_err e;
 	CHECK_INT(parse(m, "DescribeKey", 200,
-			"{\"KeyMetadata\":{\"KeyId\":\"k\",\"CreationDate\":1.7e9,\"Enabled\":true,"
-			"\"EncryptionAlgorithms\":[\"SYMMETRIC_DEFAULT\"],\"Unmodelled\":1}}",
-			NULL, &out, &e), CAIRN_PROTO_RESULT);
+	                "{\"KeyMetadata\":{\"KeyId\":\"k\",\"CreationDate\":1.7e9,\"Enabled\":true,"
+	                "\"EncryptionAlgorithms\":[\"SYMMETRIC_DEFAULT\"],\"Unmodelled\":1}}",
+	                NULL, &out, &e),
+	          CAIRN_PROTO_RESULT);
 	CHECK_STR(path_str(out, "KeyMetadata.CreationDate"), "2023-11-14T22:13:20Z");
 	CHECK(json_is_true(json_object_get(json_object_get(out, "KeyMetadata"), "Enabled")));
 	CHECK(json_object_get(json_object_get(out, "KeyMetadata"), "Unmodelled") == NULL);
-	CHECK_INT(json_array_size(json_object_get(json_object_get(out, "KeyMetadata"), "EncryptionAlgorithms")), 1);
+	CHECK_INT(json_array_size(
+	              json_object_get(json_object_get(out, "KeyMetadata"), "EncryptionAlgorithms")),
+	          1);
 	json_decref(out);
 	cairn_model_free(m);
 }
@@ -467,14 +539,16 @@ TEST(botocore_customisations)
 	cairn_proto_err e;
 	cairn_awsreq r;
 	cairn_proto_resp pr;
-	const char *body =
-		"<GetRolePolicyResponse><GetRolePolicyResult><RoleName>r</RoleName><PolicyName>p</PolicyName>"
-		"<PolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</PolicyDocument></GetRolePolicyResult>"
-		"</GetRolePolicyResponse>";
+	const char *body = "<GetRolePolicyResponse><GetRolePolicyResult><RoleName>r</"
+	                   "RoleName><PolicyName>p</PolicyName>"
+	                   "<PolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</"
+	                   "PolicyDocument></GetRolePolicyResult>"
+	                   "</GetRolePolicyResponse>";
 	/* IAM policy documents come back decoded */
 	CHECK_INT(parse(m, "GetRolePolicy", 200, body, NULL, &out, &e), CAIRN_PROTO_RESULT);
-	CHECK_STR(json_string_value(json_object_get(json_object_get(out, "PolicyDocument"), "Version")),
-		  "2012-10-17");
+	CHECK_STR(
+	    json_string_value(json_object_get(json_object_get(out, "PolicyDocument"), "Version")),
+	    "2012-10-17");
 	json_decref(out);
 	cairn_model_free(m);
 
@@ -486,10 +560,12 @@ TEST(botocore_customisations)
 	memset(&pr, 0, sizeof(pr));
 	pr.status = 200;
 	pr.flags = r.flags;
-	pr.body = "<ListBucketResult><EncodingType>url</EncodingType><Contents><Key>a%20b%2Bc</Key></Contents>"
-		  "</ListBucketResult>";
+	pr.body = "<ListBucketResult><EncodingType>url</EncodingType><Contents><Key>a%20b%2Bc</"
+	          "Key></Contents>"
+	          "</ListBucketResult>";
 	pr.len = strlen(pr.body);
-	CHECK_INT(cairn_proto_parse(m, cairn_model_op(m, "ListObjectsV2"), &pr, &out, &e), CAIRN_PROTO_RESULT);
+	CHECK_INT(cairn_proto_parse(m, cairn_model_op(m, "ListObjectsV2"), &pr, &out, &e),
+	          CAIRN_PROTO_RESULT);
 	CHECK_STR(path_str(out, "Contents[0].Key"), "a b+c");
 	json_decref(out);
 	cairn_awsreq_dispose(&r);
@@ -499,11 +575,13 @@ TEST(botocore_customisations)
 	cairn_awsreq_dispose(&r);
 	/* the copy source is URL-encoded, keeping '/' and the version suffix */
 	CHECK(build(m, "CopyObject",
-		    "{\"Bucket\":\"b\",\"Key\":\"k\",\"CopySource\":\"src/a b.txt?versionId=v1\"}", &r) == 0);
+	            "{\"Bucket\":\"b\",\"Key\":\"k\",\"CopySource\":\"src/a b.txt?versionId=v1\"}",
+	            &r) == 0);
 	CHECK_STR(cairn_awsreq_header(&r, "x-amz-copy-source"), "src/a%20b.txt?versionId=v1");
 	cairn_awsreq_dispose(&r);
 	/* us-east-1's empty location is null */
-	CHECK_INT(parse(m, "GetBucketLocation", 200, "<LocationConstraint/>", NULL, &out, &e), CAIRN_PROTO_RESULT);
+	CHECK_INT(parse(m, "GetBucketLocation", 200, "<LocationConstraint/>", NULL, &out, &e),
+	          CAIRN_PROTO_RESULT);
 	CHECK(json_is_null(json_object_get(out, "LocationConstraint")));
 	json_decref(out);
 	cairn_model_free(m);

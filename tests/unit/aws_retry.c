@@ -17,19 +17,26 @@ static double rnd(void *ud)
 TEST(classifies_like_the_sdks)
 {
 	CHECK_INT(cairn_retry_classify(1, 0, "ConnectionError", "kms", 0), CAIRN_RETRY_CONNECTION);
-	CHECK_INT(cairn_retry_classify(0, 400, "ThrottlingException", "kms", 0), CAIRN_RETRY_THROTTLE);
+	CHECK_INT(cairn_retry_classify(0, 400, "ThrottlingException", "kms", 0),
+	          CAIRN_RETRY_THROTTLE);
 	CHECK_INT(cairn_retry_classify(0, 400, "Throttling", "iam", 0), CAIRN_RETRY_THROTTLE);
-	CHECK_INT(cairn_retry_classify(0, 503, "RequestLimitExceeded", "ec2", 0), CAIRN_RETRY_THROTTLE);
+	CHECK_INT(cairn_retry_classify(0, 503, "RequestLimitExceeded", "ec2", 0),
+	          CAIRN_RETRY_THROTTLE);
 	CHECK_INT(cairn_retry_classify(0, 503, "SlowDown", "s3", 0), CAIRN_RETRY_THROTTLE);
-	CHECK_INT(cairn_retry_classify(0, 429, "TooManyRequestsException", "lambda", 0), CAIRN_RETRY_THROTTLE);
+	CHECK_INT(cairn_retry_classify(0, 429, "TooManyRequestsException", "lambda", 0),
+	          CAIRN_RETRY_THROTTLE);
 	CHECK_INT(cairn_retry_classify(0, 400, "RequestTimeout", "s3", 0), CAIRN_RETRY_TRANSIENT);
 	CHECK_INT(cairn_retry_classify(0, 500, "InternalError", "s3", 0), CAIRN_RETRY_TRANSIENT);
 	CHECK_INT(cairn_retry_classify(0, 502, "502", "s3", 0), CAIRN_RETRY_TRANSIENT);
-	CHECK_INT(cairn_retry_classify(0, 503, "ServiceUnavailable", "kms", 0), CAIRN_RETRY_TRANSIENT);
+	CHECK_INT(cairn_retry_classify(0, 503, "ServiceUnavailable", "kms", 0),
+	          CAIRN_RETRY_TRANSIENT);
 	CHECK_INT(cairn_retry_classify(0, 504, "504", "s3", 0), CAIRN_RETRY_TRANSIENT);
-	CHECK_INT(cairn_retry_classify(0, 400, "IDPCommunicationError", "sts", 0), CAIRN_RETRY_TRANSIENT);
-	CHECK_INT(cairn_retry_classify(0, 400, "IDPCommunicationError", "kms", 0), CAIRN_RETRY_NONE);
-	CHECK_INT(cairn_retry_classify(0, 400, "SomethingModeled", "kms", 1), CAIRN_RETRY_TRANSIENT);
+	CHECK_INT(cairn_retry_classify(0, 400, "IDPCommunicationError", "sts", 0),
+	          CAIRN_RETRY_TRANSIENT);
+	CHECK_INT(cairn_retry_classify(0, 400, "IDPCommunicationError", "kms", 0),
+	          CAIRN_RETRY_NONE);
+	CHECK_INT(cairn_retry_classify(0, 400, "SomethingModeled", "kms", 1),
+	          CAIRN_RETRY_TRANSIENT);
 	CHECK_INT(cairn_retry_classify(0, 400, "SomethingModeled", "kms", 2), CAIRN_RETRY_THROTTLE);
 	CHECK_INT(cairn_retry_classify(0, 403, "AccessDenied", "kms", 0), CAIRN_RETRY_NONE);
 	CHECK_INT(cairn_retry_classify(0, 400, "ValidationException", "kms", 0), CAIRN_RETRY_NONE);

@@ -15,10 +15,10 @@
 #include "test.h"
 
 typedef struct rec {
-	int calls;           /* done callbacks */
-	int status;          /* last status */
-	char msg[512];       /* last message */
-	char result[256];    /* first result as text */
+	int calls;        /* done callbacks */
+	int status;       /* last status */
+	char msg[512];    /* last message */
+	char result[256]; /* first result as text */
 } rec;
 
 static void done(void *ud, lua_State *co, int status, int nres, const char *message)
@@ -79,7 +79,8 @@ TEST(sleeps_overlap)
 	memset(t, 0, sizeof(t));
 	t0 = cairn_now();
 	for (i = 0; i < 3; i++)
-		spawn_src(r, L, "local aws = require 'cairn.aws'; aws.sleep(0.2); return 'slept'", &t[i]);
+		spawn_src(r, L, "local aws = require 'cairn.aws'; aws.sleep(0.2); return 'slept'",
+		          &t[i]);
 	CHECK_INT(cairn_runner_tasks(r), 3);
 	cairn_runner_run(r);
 	for (i = 0; i < 3; i++)
@@ -98,14 +99,14 @@ TEST(aws_calls_without_a_client_raise_error_tables)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	spawn_src(r, L,
-		  "local aws = require 'cairn.aws'\n"
-		  "local ok, e = pcall(aws.kms.CreateKey, {})\n"
-		  "assert(not ok)\n"
-		  "assert(type(e) == 'table' and e.code == 'NoCredentials', 'code')\n"
-		  "assert(e.service == 'kms' and e.operation == 'CreateKey')\n"
-		  "assert(getmetatable(e) == aws.error_mt)\n"
-		  "return tostring(e)",
-		  &a);
+	          "local aws = require 'cairn.aws'\n"
+	          "local ok, e = pcall(aws.kms.CreateKey, {})\n"
+	          "assert(not ok)\n"
+	          "assert(type(e) == 'table' and e.code == 'NoCredentials', 'code')\n"
+	          "assert(e.service == 'kms' and e.operation == 'CreateKey')\n"
+	          "assert(getmetatable(e) == aws.error_mt)\n"
+	          "return tostring(e)",
+	          &a);
 	CHECK_INT(a.status, LUA_OK);
 	CHECK_CONTAINS(a.result, "CreateKey (kms): NoCredentials: no AWS client is configured");
 	/* uncaught, the task fails with the formatted error */

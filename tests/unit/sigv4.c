@@ -153,7 +153,8 @@ static void expect_file(const char *dir, const char *name, const char *got)
 		return;
 	chomp(want);
 	if (strcmp(want, got) != 0) {
-		fprintf(stderr, "%s/%s differs:\n--- want\n%s\n--- got\n%s\n", dir, name, want, got);
+		fprintf(stderr, "%s/%s differs:\n--- want\n%s\n--- got\n%s\n", dir, name, want,
+		        got);
 		CHECK(0);
 	}
 	free(want);
@@ -208,8 +209,8 @@ static void run_case(const char *dir, int presign)
 
 	/* The signed request carries the same signature where it belongs. */
 	{
-		char *signed_req = slurp(dir, presign ? "query-signed-request.txt"
-						      : "header-signed-request.txt");
+		char *signed_req =
+		    slurp(dir, presign ? "query-signed-request.txt" : "header-signed-request.txt");
 		CHECK(signed_req != NULL);
 		if (signed_req && !presign) {
 			char *a = strstr(signed_req, "Authorization:");
@@ -224,7 +225,8 @@ static void run_case(const char *dir, int presign)
 		} else if (signed_req) {
 			CHECK_STR(cairn_kvlist_get(&req.query, "X-Amz-Signature", 0), tr.signature);
 			if (p.session_token && p.token_unsigned)
-				CHECK(cairn_kvlist_get(&req.query, "X-Amz-Security-Token", 0) != NULL);
+				CHECK(cairn_kvlist_get(&req.query, "X-Amz-Security-Token", 0) !=
+				      NULL);
 		}
 		free(signed_req);
 	}
@@ -296,7 +298,7 @@ TEST(s3_path_is_not_double_encoded_or_normalised)
 	cairn_sigv4_sign(&r, &p, &tr);
 	CHECK(strncmp(cairn_buf_cstr(&tr.canonical_request), "GET\n/a%20b/./c//d\n", 18) == 0);
 	CHECK_STR(cairn_awsreq_header(&r, "X-Amz-Content-Sha256"),
-		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	cairn_sigv4_trace_dispose(&tr);
 
 	/* The same path for another service is normalised and encoded twice. */

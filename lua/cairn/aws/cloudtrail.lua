@@ -241,12 +241,18 @@ local function differs(a, b)
   return P.changed(nil, a, b) or P.changed(nil, b, a)
 end
 
+-- CloudTrail refuses both kinds of selectors at once
+-- (InvalidParameterCombinationException): said before any call.
+local function check_selectors(props)
+  if props.AdvancedEventSelectors and #props.AdvancedEventSelectors > 0
+      and props.EventSelectors and #props.EventSelectors > 0 then
+    error("PutEventSelectors (cloudtrail): a trail has EventSelectors or "
+      .. "AdvancedEventSelectors, not both: keep one of them in the template", 0)
+  end
+end
+
 local function put_selectors(ctx, name, new)
   if new.AdvancedEventSelectors and #new.AdvancedEventSelectors > 0 then
-    if new.EventSelectors and #new.EventSelectors > 0 then
-      error("PutEventSelectors (cloudtrail): a trail has EventSelectors or "
-        .. "AdvancedEventSelectors, not both: keep one of them in the template", 0)
-    end
     aws.cloudtrail.PutEventSelectors {
       TrailName = name, AdvancedEventSelectors = advanced_to_api(new.AdvancedEventSelectors),
     }
@@ -267,6 +273,7 @@ end
 
 function Trail.create(ctx, props)
   local name = props.TrailName
+  check_selectors(props)
   -- CloudTrail refuses a name in use (TrailAlreadyExistsException); look
   -- first all the same, to say what to do (and because an emulator may
   -- not refuse)
@@ -349,6 +356,7 @@ local UPDATABLE = {
 }
 
 function Trail.update(ctx, id, new, old)
+  check_selectors(new)
   local arn = (get_trail(id) or {}).TrailARN
   if ctx.adopt and arn then
     -- made by an interrupted create (CreateTrail tags it: this only makes sure)

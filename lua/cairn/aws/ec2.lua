@@ -195,8 +195,8 @@ local VPC = {
     Tags = "Tags",
   },
   create_only = { "CidrBlock" },
-  attributes = { "CidrBlockAssociations", "DefaultNetworkAcl", "DefaultSecurityGroup",
-    "Ipv6CidrBlocks", "VpcId" },
+  attributes = { "CidrBlock", "CidrBlockAssociations", "DefaultNetworkAcl",
+    "DefaultSecurityGroup", "Ipv6CidrBlocks", "VpcId" },
   list_attributes = { "CidrBlockAssociations", "Ipv6CidrBlocks" },
   ref = nil, -- Ref returns the VPC id (the physical id)
   tags = "Tags",
@@ -225,6 +225,7 @@ local function vpc_attrs(id, v)
     { Filters = U.filters { ["vpc-id"] = id, ["group-name"] = "default" } }, "SecurityGroups")[1]
   return {
     VpcId = id,
+    CidrBlock = v.CidrBlock,
     CidrBlockAssociations = assoc,
     Ipv6CidrBlocks = v6,
     DefaultNetworkAcl = acl and acl.NetworkAclId or nil,
@@ -370,7 +371,8 @@ local Subnet = {
     Tags = "Tags",
   },
   create_only = { "VpcId", "CidrBlock", "AvailabilityZone", "AvailabilityZoneId" },
-  attributes = { "SubnetId", "NetworkAclAssociationId", "Ipv6CidrBlocks" },
+  attributes = { "SubnetId", "AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "VpcId",
+    "NetworkAclAssociationId", "Ipv6CidrBlocks" },
   list_attributes = { "Ipv6CidrBlocks" },
   ref = nil, -- Ref returns the subnet id
   tags = "Tags",
@@ -400,7 +402,9 @@ local function subnet_attrs(id, s)
   for _, a in ipairs(acl and acl.Associations or {}) do
     if a.SubnetId == id then assoc = a.NetworkAclAssociationId end
   end
-  return { SubnetId = id, NetworkAclAssociationId = assoc, Ipv6CidrBlocks = v6 }
+  return { SubnetId = id, AvailabilityZone = s.AvailabilityZone,
+    AvailabilityZoneId = s.AvailabilityZoneId, CidrBlock = s.CidrBlock, VpcId = s.VpcId,
+    NetworkAclAssociationId = assoc, Ipv6CidrBlocks = v6 }
 end
 
 -- MapPublicIpOnLaunch and PrivateDnsNameOptionsOnLaunch: one attribute

@@ -343,7 +343,7 @@ local SecurityGroup = {
     Tags = "Tags",
   },
   create_only = { "GroupDescription", "GroupName", "VpcId" },
-  attributes = { "GroupId", "Id" },
+  attributes = { "GroupId", "Id", "VpcId" },
   -- Ref returns Id: the group id when VpcId is given, else (a group of
   -- the default VPC) the group name, as CloudFormation does
   ref = "Id",
@@ -358,7 +358,7 @@ end
 
 local function sg_attrs(id, g, props)
   local byname = props and props.VpcId == nil and g and g.GroupName
-  return { GroupId = id, Id = byname or id }
+  return { GroupId = id, Id = byname or id, VpcId = g and g.VpcId or (props and props.VpcId) }
 end
 
 -- Ingress and egress rules from new, given old (what was live or set).

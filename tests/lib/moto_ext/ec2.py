@@ -1,4 +1,4 @@
-"""A TEST DOUBLE: moto's EC2 completed where it falls short of what AWS
+"""moto_ext.ec2: a TEST DOUBLE: moto's EC2 completed where it falls short of what AWS
 documents, for cairn's EC2 provider tests (tests/integration/test_res_ec2*.py).
 
 moto 5 emulates EC2 well enough to run cairn's EC2 providers, but it drops a
@@ -187,3 +187,6 @@ def install():
     _patch_security_group_rules()
     _patch_flow_logs()
     _patch_network_acl_entries()
+
+
+install()

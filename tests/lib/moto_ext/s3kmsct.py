@@ -1,4 +1,4 @@
-"""A TEST DOUBLE: patches to moto 5.x's S3, KMS and CloudTrail backends so
+"""moto_ext.s3kmsct: A TEST DOUBLE: patches to moto 5.x's S3, KMS and CloudTrail backends so
 that they behave as the AWS API references document, for cairn's provider
 tests. Nothing here is used by cairn itself; each patch says what AWS does
 and what moto does instead.
@@ -15,8 +15,12 @@ S3
     x-amz-transition-default-minimum-object-size; S3's default for a new
     configuration is all_storage_classes_128K). GetBucketLifecycle-
     Configuration answers the rules as they were put.
-  - PutObjectLockConfiguration without a Rule removes the bucket's default
-    retention, as S3 does (moto keeps the old one).
+  - PutBucketPolicy refuses a policy naming an IAM role or user of the
+    account that IAM does not know (yet) with MalformedPolicy "Invalid
+    principal in policy", as S3 does; an entity created less than
+    MOTO_S3KMSCT_PRINCIPAL_DELAY seconds ago (default 1) is not known yet,
+    which is how IAM's propagation looks from outside (moto accepts any
+    principal).
   - GetBucketLogging answers TargetObjectKeyFormat (SimplePrefix or
     PartitionedPrefix), which moto stores but leaves out.
 
@@ -26,6 +30,10 @@ KMS
     moto ignores the parameter.
   - A key created without KeyUsage reports KeyUsage ENCRYPT_DECRYPT, KMS's
     default (moto reports none).
+  - CreateKey and PutKeyPolicy refuse a policy naming an unknown (or not
+    yet propagated, as above) role or user with
+    MalformedPolicyDocumentException "Policy contains a statement with one
+    or more invalid principals.", as KMS does.
   - EnableKeyRotation and DisableKeyRotation on a disabled key fail with
     DisabledException, as KMS's key-state table says (moto changes the
     rotation of a disabled key).
@@ -44,6 +52,8 @@ CloudTrail
     the key (id, ARN, alias name), as CloudTrail does.
 """
 import json
+import os
+import re
 
 import xmltodict
 from moto.core.exceptions import JsonRESTError
@@ -58,6 +68,41 @@ def _listify(v):
 
 def _int(v):
     return None if v is None else int(v)
+
+
+# ---- principals ------------------------------------------------------------
+
+DELAY = float(os.environ.get("MOTO_S3KMSCT_PRINCIPAL_DELAY", "1"))
+PRINCIPAL = re.compile(r"^arn:aws:iam::(\d{12}):(role|user)/(?:.*/)?([^/]+)$")
+
+
+def _unknown_principal(account_id, text):
+    """The first role or user ARN of account_id that the policy text names
+    and IAM does not know (or made less than DELAY seconds ago), or None."""
+    from moto.core.utils import utcnow
+    from moto.iam.models import iam_backends
+    try:
+        doc = json.loads(text)
+    except (TypeError, ValueError):
+        return None  # moto's own validation reports it
+    statements = doc.get("Statement", []) if isinstance(doc, dict) else []
+    if isinstance(statements, dict):
+        statements = [statements]
+    iam = iam_backends[account_id]["aws"]
+    for st in statements:
+        principal = st.get("Principal") if isinstance(st, dict) else None
+        aws = principal.get("AWS") if isinstance(principal, dict) else None
+        for arn in ([aws] if isinstance(aws, str) else aws or []):
+            m = PRINCIPAL.match(arn)
+            if not m or m.group(1) != account_id:
+                continue
+            try:
+                entity = iam.get_role(m.group(3)) if m.group(2) == "role" else iam.get_user(m.group(3))
+            except Exception:
+                return arn
+            if (utcnow() - entity.create_date).total_seconds() < DELAY:
+                return arn
+    return None
 
 
 # ---- S3 ---------------------------------------------------------------------
@@ -136,13 +181,20 @@ def _lc_rule(raw):
 
 
 def _patch_s3():
-    from moto.s3 import models, responses
-    from moto.s3.exceptions import NoSuchLifecycleConfiguration
+    from moto.s3 import responses
+    from moto.s3.exceptions import NoSuchLifecycleConfiguration, S3ClientError
+
+    class MalformedPolicy(S3ClientError):
+        def __init__(self, msg):
+            super().__init__("MalformedPolicy", msg)
 
     put = responses.S3Response._bucket_response_put
 
     def _bucket_response_put(self, request, bucket_name, querystring):
         if "policy" in querystring:
+            body = self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body
+            if _unknown_principal(self.current_account, body):
+                raise MalformedPolicy("Invalid principal in policy")
             result = put(self, request, bucket_name, querystring)
             if result == "True":
                 return 204, {}, ""
@@ -196,18 +248,6 @@ def _patch_s3():
 
     responses.S3Response.get_bucket_logging = get_bucket_logging
 
-    lock = models.S3Backend.put_object_lock_configuration
-
-    def put_object_lock_configuration(self, bucket_name, lock_enabled, mode=None, days=None,
-                                      years=None):
-        lock(self, bucket_name, lock_enabled, mode, days, years)
-        if mode is None:
-            bucket = self.get_bucket(bucket_name)
-            bucket.default_lock_mode = ""
-            bucket.default_lock_days = 0
-            bucket.default_lock_years = 0
-
-    models.S3Backend.put_object_lock_configuration = put_object_lock_configuration
 
 
 # ---- KMS --------------------------------------------------------------------
@@ -217,6 +257,14 @@ class _KmsDisabled(JsonRESTError):
 
     def __init__(self, arn):
         super().__init__("DisabledException", "%s is disabled." % arn)
+
+
+class _KmsMalformedPolicy(JsonRESTError):
+    code = 400
+
+    def __init__(self):
+        super().__init__("MalformedPolicyDocumentException",
+                         "Policy contains a statement with one or more invalid principals.")
 
 
 class _KmsValidation(JsonRESTError):
@@ -265,6 +313,24 @@ def _patch_kms():
         return json.dumps(out)
 
     responses.KmsResponse.enable_key_rotation = enable_key_rotation
+
+    create_key = responses.KmsResponse.create_key
+    put_key_policy = responses.KmsResponse.put_key_policy
+
+    def check_policy(self):
+        if _unknown_principal(self.current_account, self._get_param("Policy")):
+            raise _KmsMalformedPolicy()
+
+    def create_key_checked(self):
+        check_policy(self)
+        return create_key(self)
+
+    def put_key_policy_checked(self):
+        check_policy(self)
+        return put_key_policy(self)
+
+    responses.KmsResponse.create_key = create_key_checked
+    responses.KmsResponse.put_key_policy = put_key_policy_checked
     responses.KmsResponse.disable_key_rotation = disable_key_rotation
     responses.KmsResponse.get_key_rotation_status = get_key_rotation_status
 
@@ -372,3 +438,6 @@ def apply():
     _patch_s3()
     _patch_kms()
     _patch_cloudtrail()
+
+
+apply()
