@@ -4,62 +4,421 @@ test_stacks*.py). moto_server with every patch the per-service tests use,
 in one server, because a seed stack spans EC2, IAM, KMS, S3, CloudTrail and
 SageMaker at once:
 
-  - tests/lib/moto_ec2/double.py     (EC2: what moto's EC2 drops)
-  - tests/lib/moto_ext/moto_server   (IAM: boundaries, DeleteConflict, ...)
-  - tests/lib/moto_sagemaker.py      (SageMaker: status transitions, the
-                                      operations moto lacks, ...)
+  - tests/lib/moto_ec2/double.py      (EC2: what moto's EC2 drops)
+  - tests/lib/moto_ext/moto_server    (IAM: boundaries, DeleteConflict, ...)
+  - tests/lib/moto_sagemaker.py       (SageMaker: status transitions, the
+                                       operations moto lacks, ...)
+  - tests/lib/moto_s3kmsct/patches.py (S3, KMS, CloudTrail: empty
+                                       PutBucketPolicy answers, lifecycle and
+                                       logging fields, rotation periods,
+                                       event selectors, ...)
 
-and, for the least-privilege tests under INITIAL_NO_AUTH_ACTION_COUNT, what
-AWS does with KMS permissions and moto does not:
+and what AWS does that moto does not, where the seed stacks meet it:
 
-  - KMS requests are authorized against the key's ARN (moto evaluates
-    every KMS action against "*", so a statement scoped to one key never
-    matches). The key is the request's KeyId (an id, key ARN, alias name
-    or alias ARN) or, for Decrypt and ReEncrypt without one, the key the
-    ciphertext names. A request made to KMS directly has no kms:ViaService.
-  - S3 uses KMS with the caller's permissions, as AWS documents for SSE-KMS
-    ("Permissions to use a KMS key for SSE-KMS"): reading an SSE-KMS
-    object needs kms:Decrypt on its key, and writing one (with the
-    request's key or the bucket's default) needs kms:GenerateDataKey, both
-    with kms:ViaService s3.<region>.amazonaws.com. moto checks neither.
-  - Conditions on kms:ViaService and kms:CallerAccount are evaluated for
-    these checks (moto's evaluator knows only StringEquals, and only keys
-    the request supplies); other conditions stay as moto treats them.
+Policy evaluation (S3 and KMS)
+  moto evaluates conditions with StringEquals only, and a condition whose
+  key the request does not supply counts as met: every conditional Deny of
+  a bucket policy ("deny requests without TLS") denies everything, and
+  every conditional Allow allows. moto also evaluates KMS actions against
+  "*", so a statement scoped to one key never matches, and it ignores the
+  KMS permissions S3 needs for SSE-KMS objects. Here, for S3 object
+  requests (bucket policy and the caller's identity policies), for every
+  S3 identity check and for KMS, statements are evaluated as IAM's policy
+  evaluation logic documents:
+  - an explicit Deny wins, then an Allow; Action, Resource and NotResource
+    match with IAM wildcards (* and ?); a bucket policy's Principal "*"
+    (or {"AWS": "*"}) is everyone, {"AWS": ARN} that principal (a role
+    for its sessions), a service principal no request made here;
+  - conditions: String*, Arn*, Numeric*, Bool and Null operators, their
+    ...IfExists forms and the ForAnyValue/ForAllValues qualifiers; a key
+    the request does not carry fails a positive operator and satisfies a
+    negated one (StringNotEquals, ArnNotLike, ...), as IAM documents;
+  - the request's keys: aws:SecureTransport and s3:TlsVersion from the
+    connection (this server also listens with TLS, see below),
+    aws:PrincipalArn (the role, for a role session), aws:PrincipalAccount,
+    s3:prefix, s3:x-amz-server-side-encryption and its -aws-kms-key-id,
+    s3:RequestObjectTagKeys, s3:ExistingObjectTag/<key>, and for KMS
+    kms:ViaService (s3.<region>.amazonaws.com when S3 uses the key on the
+    caller's behalf, absent for a request made to KMS) and
+    kms:CallerAccount;
+  - the S3 action is the one the request authorizes (s3:GetObjectVersion
+    for a versioned read, s3:DeleteObjectVersion, s3:PutObjectTagging,
+    ...), not moto's approximation;
+  - KMS requests are authorized on the key's ARN (the KeyId as id, ARN,
+    alias or alias ARN; for Decrypt without one, the key the ciphertext
+    names); S3 needs kms:Decrypt to read an SSE-KMS object and
+    kms:GenerateDataKey to write one (the request's key or the bucket's
+    default), with the caller's permissions ("Permissions to use a KMS key
+    for SSE-KMS" in the S3 guide).
+  Deny answers are AWS's: S3 AccessDenied (XML), KMS AccessDeniedException.
 
-Only the checks above are added; everything else is moto (and the patches
-named above). Started like moto_server:
+TLS
+  With MOTO_STACKS_TLS_PORT set, the same server (the same accounts and
+  resources) also listens there with TLS (a self-signed certificate made
+  at start), so a test can send one request over HTTPS and the same over
+  plain HTTP and see what aws:SecureTransport changes.
+
+S3
+  - PutBucketLogging checks that the target bucket's policy lets
+    logging.s3.amazonaws.com put objects under the target prefix. moto
+    compares the statement's Resource with three exact strings and fails
+    (HTTP 500) on any statement whose Principal is the string "*". Here an
+    Allow statement for that service principal whose Action covers
+    s3:PutObject and one of whose Resource patterns covers the target
+    prefix grants it, as S3 reads the policy.
+
+SageMaker
+  - Instance types are checked against the enums of the current SageMaker
+    API model that botocore ships (ProductionVariantInstanceType,
+    InstanceType); moto's lists are years old (no ml.g5, ml.g6, ml.inf2).
+
+EC2
+  - CreateFlowLogs to S3 takes a bucket ARN with a folder
+    ("arn:aws:s3:::bucket/flow-logs/"), as EC2 documents; moto looks for a
+    bucket named "bucket/flow-logs/" and reports it missing.
+
+Everything else is moto's (and the patches named above). Started like
+moto_server:
 
     python3 tests/lib/moto_stacks.py -H 127.0.0.1 -p 5000
-
-cairntest.Moto(server=MOTO_STACKS) starts it (see STACKS_SERVER below).
 """
+import base64
+import fnmatch
 import importlib.util
+import json
 import os
 import runpy
 import sys
+import threading
+from urllib.parse import parse_qs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _install_service_doubles():
-    sys.path.insert(0, os.path.join(HERE, "moto_ec2"))
-    import double  # noqa: E402  (tests/lib/moto_ec2/double.py)
-    double.install()
-    # the IAM patches run at import; its __main__ block (the server) does not
-    runpy.run_path(os.path.join(HERE, "moto_ext", "moto_server"), run_name="moto_ext_patches")
-    spec = importlib.util.spec_from_file_location("moto_sagemaker",
-                                                  os.path.join(HERE, "moto_sagemaker.py"))
+def _load(name, *path):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, *path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
 
 
-# ---- KMS authorization, as AWS does it ------------------------------------------------
+def _install_service_doubles():
+    _load("moto_ec2_double", "moto_ec2", "double.py").install()
+    # the IAM patches run at import; its __main__ block (the server) does not
+    runpy.run_path(os.path.join(HERE, "moto_ext", "moto_server"), run_name="moto_ext_patches")
+    _load("moto_sagemaker", "moto_sagemaker.py")      # patches at import
+    _load("moto_s3kmsct_patches", "moto_s3kmsct", "patches.py").apply()
+
+
+# ---- the request being served ---------------------------------------------------------
+
+_request = threading.local()
+
+
+def _middleware(app):
+    """Keeps the WSGI environ of the request this thread serves."""
+    def serve(environ, start_response):
+        _request.environ = environ
+        try:
+            return app(environ, start_response)
+        finally:
+            _request.environ = None
+    return serve
+
+
+def _environ():
+    return getattr(_request, "environ", None)
+
+
+def _header(environ, name):
+    return environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+
+def _query(environ):
+    return parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
 def _enforcing():
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
     return ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+
+
+def _caller(account, partition, environ):
+    """The caller's moto access key object, its principal ARN (the role,
+    for a role session) and account; (None, None, None) when anonymous."""
+    from moto.iam.access_control import create_access_key, AssumedRoleAccessKey
+    auth = _header(environ, "authorization") or ""
+    akid = None
+    if "Credential=" in auth:
+        akid = auth.split("Credential=", 1)[1].split("/", 1)[0]
+    else:
+        cred = _query(environ).get("X-Amz-Credential")
+        if cred:
+            akid = cred[0].split("/", 1)[0]
+    if not akid:
+        return None, None, None
+    headers = {"X-Amz-Security-Token": _header(environ, "x-amz-security-token")} \
+        if _header(environ, "x-amz-security-token") else {}
+    try:
+        key = create_access_key(account_id=account, partition=partition, access_key_id=akid,
+                                headers=headers)
+    except Exception:
+        return None, None, None
+    if isinstance(key, AssumedRoleAccessKey):
+        role = key.backend.get_role(key._owner_role_name)
+        return key, role.arn, account
+    return key, key.arn, account
+
+
+def _connection_keys(environ):
+    keys = {"aws:securetransport": "true" if environ.get("wsgi.url_scheme") == "https" else "false"}
+    sock = environ.get("werkzeug.socket")
+    version = getattr(sock, "version", None)
+    if callable(version) and version():
+        keys["s3:tlsversion"] = version()[len("TLSv"):]
+    return keys
+
+
+# ---- IAM policy evaluation ------------------------------------------------------------------
+
+
+def _listed(v):
+    if v is None:
+        return []
+    return list(v) if isinstance(v, list) else [v]
+
+
+def _wild(pattern, value, case=True):
+    pattern, value = str(pattern), str(value)
+    if not case:
+        pattern, value = pattern.lower(), value.lower()
+    return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
+
+
+def _compare(op, actual, expected):
+    """One value of the request against a condition's values (a positive
+    operator; the caller negates)."""
+    for e in expected:
+        if op in ("StringEquals", "ArnEquals_exact") and str(actual) == str(e):
+            return True
+        if op == "StringEqualsIgnoreCase" and str(actual).lower() == str(e).lower():
+            return True
+        if op in ("StringLike", "ArnEquals", "ArnLike") and _wild(e, actual):
+            return True
+        if op == "Bool" and str(actual).lower() == str(e).lower():
+            return True
+        if op.startswith("Numeric"):
+            try:
+                a, b = float(actual), float(e)
+            except ValueError:
+                continue
+            if {"NumericEquals": a == b, "NumericLessThan": a < b,
+                    "NumericLessThanEquals": a <= b, "NumericGreaterThan": a > b,
+                    "NumericGreaterThanEquals": a >= b}.get(op, False):
+                return True
+    return False
+
+
+_NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+            "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike",
+            "NumericNotEquals": "NumericEquals"}
+
+
+def _conditions_hold(condition, keys):
+    for op, kv in (condition or {}).items():
+        quant = None
+        if op.startswith("ForAnyValue:"):
+            quant, op = "any", op[len("ForAnyValue:"):]
+        elif op.startswith("ForAllValues:"):
+            quant, op = "all", op[len("ForAllValues:"):]
+        ifexists = op.endswith("IfExists")
+        if ifexists:
+            op = op[:-len("IfExists")]
+        negated = op in _NEGATED
+        base = _NEGATED.get(op, op)
+        for key, expected in kv.items():
+            expected = _listed(expected)
+            actual = keys.get(key.lower())
+            present = actual is not None and actual != []
+            if op == "Null":
+                ok = (not present) == (str(expected[0]).lower() == "true")
+            elif not present:
+                ok = ifexists or negated or quant == "all"
+            else:
+                values = _listed(actual)
+                hits = [_compare(base, v, expected) for v in values]
+                if quant == "all":
+                    ok = all((not h) if negated else h for h in hits)
+                else:
+                    ok = any((not h) if negated else h for h in hits)
+            if not ok:
+                return False
+    return True
+
+
+def _principal_matches(principal, caller_arn, caller_account):
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    for p in _listed(principal.get("AWS")):
+        if p == "*" or p == caller_arn:
+            return True
+        if caller_account and p in (caller_account, "arn:aws:iam::%s:root" % caller_account):
+            return True
+    return False
+
+
+def _evaluate(documents, action, resource, keys, principal=None):
+    """"deny", "allow" or None for action on resource under the policy
+    documents (dicts). principal: (arn, account) to match the Principal of
+    resource-based policies; None for identity policies."""
+    result = None
+    for doc in documents:
+        for s in _listed(doc.get("Statement")):
+            if principal is not None:
+                if "Principal" not in s or not _principal_matches(s["Principal"], *principal):
+                    continue
+            if "Action" in s:
+                if not any(_wild(a, action, case=False) for a in _listed(s["Action"])):
+                    continue
+            elif "NotAction" in s:
+                if any(_wild(a, action, case=False) for a in _listed(s["NotAction"])):
+                    continue
+            if "Resource" in s:
+                if not any(_wild(r, resource) for r in _listed(s["Resource"])):
+                    continue
+            elif "NotResource" in s:
+                if any(_wild(r, resource) for r in _listed(s["NotResource"])):
+                    continue
+            if not _conditions_hold(s.get("Condition"), keys):
+                continue
+            if s.get("Effect") == "Deny":
+                return "deny"
+            result = "allow"
+    return result
+
+
+def _identity_documents(access_key):
+    from moto.iam.access_control import IAMPolicy
+    return [IAMPolicy(p)._policy_json for p in access_key.collect_policies()]
+
+
+# ---- S3 ------------------------------------------------------------------------------------
+
+
+def _s3_object_action(environ, moto_action):
+    """The IAM action an S3 object request authorizes."""
+    q = _query(environ)
+    method = environ.get("REQUEST_METHOD")
+    version = "versionId" in q
+    if method in ("GET", "HEAD"):
+        if "tagging" in q:
+            return "s3:GetObjectVersionTagging" if version else "s3:GetObjectTagging"
+        if "acl" in q:
+            return "s3:GetObjectVersionAcl" if version else "s3:GetObjectAcl"
+        if "uploadId" in q:
+            return "s3:ListMultipartUploadParts"
+        if "retention" in q:
+            return "s3:GetObjectRetention"
+        return "s3:GetObjectVersion" if version else "s3:GetObject"
+    if method == "PUT":
+        if "tagging" in q:
+            return "s3:PutObjectVersionTagging" if version else "s3:PutObjectTagging"
+        if "acl" in q:
+            return "s3:PutObjectVersionAcl" if version else "s3:PutObjectAcl"
+        if "retention" in q:
+            return "s3:PutObjectRetention"
+        if "legal-hold" in q:
+            return "s3:PutObjectLegalHold"
+        return "s3:PutObject"
+    if method == "DELETE":
+        if "tagging" in q:
+            return "s3:DeleteObjectVersionTagging" if version else "s3:DeleteObjectTagging"
+        if "uploadId" in q:
+            return "s3:AbortMultipartUpload"
+        return "s3:DeleteObjectVersion" if version else "s3:DeleteObject"
+    if method == "POST" and ("uploads" in q or "uploadId" in q):
+        return "s3:PutObject"
+    return moto_action
+
+
+def _s3_keys(environ, bucket_name, key_name, account, partition):
+    keys = _connection_keys(environ)
+    sse = _header(environ, "x-amz-server-side-encryption")
+    if sse:
+        keys["s3:x-amz-server-side-encryption"] = sse
+    kms_key = _header(environ, "x-amz-server-side-encryption-aws-kms-key-id")
+    if kms_key:
+        keys["s3:x-amz-server-side-encryption-aws-kms-key-id"] = kms_key
+    tagging = _header(environ, "x-amz-tagging")
+    if tagging:
+        keys["s3:requestobjecttagkeys"] = list(parse_qs(tagging, keep_blank_values=True))
+    prefix = _query(environ).get("prefix")
+    if prefix is not None:
+        keys["s3:prefix"] = prefix[0]
+    if bucket_name and key_name:
+        from moto.s3.models import s3_backends
+        backend = s3_backends[account][partition]
+        try:
+            key = backend.get_object(bucket_name, key_name)
+        except Exception:
+            key = None
+        if key is not None:
+            for tag in backend.get_object_tagging(key).get("Tags", []):
+                keys["s3:existingobjecttag/" + tag["Key"].lower()] = tag["Value"]
+    return keys
+
+
+def _install_s3_policy_evaluation():
+    from moto.iam.access_control import S3IAMRequest
+    from moto.s3 import models as S3M
+    from moto.s3.exceptions import S3AccessDeniedError
+    from moto.utilities.utils import get_partition
+
+    def get_permission(bucket, action, resource):
+        """The bucket policy's answer for the request being served."""
+        from moto.iam.access_control import PermissionResult
+        environ = _environ()
+        if environ is None or bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        parts = resource.split(":::", 1)[1].split("/", 1)
+        key_name = parts[1] if len(parts) > 1 else None
+        action = _s3_object_action(environ, action) if key_name else action
+        _, arn, account = _caller(bucket.account_id, bucket.partition, environ)
+        keys = _s3_keys(environ, bucket.name, key_name, bucket.account_id, bucket.partition)
+        if arn:
+            keys["aws:principalarn"], keys["aws:principalaccount"] = arn, account
+        verdict = _evaluate([json.loads(bucket.policy.decode())], action, resource, keys,
+                            principal=(arn, account))
+        if verdict == "deny":
+            raise S3AccessDeniedError()
+        return PermissionResult.PERMITTED if verdict == "allow" else PermissionResult.NEUTRAL
+
+    S3M.FakeBucket.get_permission = get_permission
+
+    def check_action_permitted(self, resource):
+        """The caller's identity policies, with conditions (moto's S3 check)."""
+        environ = _environ()
+        action = self._action
+        bucket_key = resource.split(":::", 1)[1].split("/", 1) if ":::" in resource else [None]
+        key_name = bucket_key[1] if len(bucket_key) > 1 else None
+        if environ is not None and key_name:
+            action = _s3_object_action(environ, action)
+        partition = get_partition(self._region)
+        keys = _s3_keys(environ, bucket_key[0], key_name, self.account_id, partition) \
+            if environ is not None else {}
+        _, arn, account = _caller(self.account_id, partition, environ) if environ else (None,) * 3
+        if arn:
+            keys["aws:principalarn"], keys["aws:principalaccount"] = arn, account
+        if _evaluate(_identity_documents(self._access_key), action, resource, keys) != "allow":
+            self._raise_access_denied()
+
+    S3IAMRequest.check_action_permitted = check_action_permitted
+
+
+# ---- KMS -------------------------------------------------------------------------------------
 
 
 def _key_arn(account, region, key_id):
@@ -76,102 +435,92 @@ def _key_arn(account, region, key_id):
     return "arn:%s:kms:%s:%s:key/%s" % (get_partition(region), region, account, raw)
 
 
-def _request(resp, cls, action):
-    """An IAM request object of moto (cls: IAMRequest, S3IAMRequest) for the
-    caller of resp, a moto response object."""
-    from urllib.parse import urlparse
-    parsed = urlparse(resp.uri)
-    path = parsed.path + ("?" + parsed.query if parsed.query else "")
-    return cls(account_id=resp.current_account, method=resp.method, path=path, data=resp.data,
-               body=resp.raw_body, headers=resp.headers, action=action)
-
-
-def _authorize_kms(resp, cls, action, key_arn, via_service):
-    """Raises AccessDenied unless the caller of resp may perform
-    kms:<action> on key_arn, given kms:ViaService (None for a request made
-    to KMS directly). cls is the service's request class (IAMRequest for
-    KMS, S3IAMRequest for S3): S3 answers AccessDenied in XML, KMS
-    AccessDeniedException in JSON, as AWS does."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-    request = _request(resp, cls, action)
-    request._action = "kms:" + action
-    conditions = {"kms:ViaService": via_service or "", "kms:CallerAccount": resp.current_account}
-    permitted = False
-    for policy in request._access_key.collect_policies():
-        result = IAMPolicy(policy).is_action_permitted("kms:" + action, key_arn or "*", None,
-                                                       conditions)
-        if result == PermissionResult.DENIED:
-            permitted = False
-            break
-        if result == PermissionResult.PERMITTED:
-            permitted = True
-    if not permitted:
-        if via_service is None:
-            from moto.kms.exceptions import AccessDeniedException
-            raise AccessDeniedException(
-                "User: %s is not authorized to perform: kms:%s on resource: %s"
-                % (request._access_key.arn, action, key_arn))
-        request._raise_access_denied()
+def _authorize_kms(access_key, account, region, action, key_arn, via_service, environ, deny):
+    """Calls deny() unless the caller (a moto access key object) may
+    perform kms:<action> on key_arn; via_service is kms:ViaService (None
+    for a request made to KMS itself)."""
+    keys = _connection_keys(environ) if environ else {}
+    keys["kms:calleraccount"] = account
+    if via_service:
+        keys["kms:viaservice"] = via_service
+    if _evaluate(_identity_documents(access_key), "kms:" + action, key_arn or "*", keys) != "allow":
+        deny()
 
 
 def _install_kms_authorization():
-    import json
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMRequest
+    from moto.kms.exceptions import AccessDeniedException
     from moto.kms.responses import KmsResponse
     from moto.kms.utils import _deserialize_ciphertext_blob
-    import base64
 
-    def _request_key(self):
+    def request_key(resp):
         try:
-            params = json.loads(self.body or "{}")
+            params = json.loads(resp.body or "{}")
         except ValueError:
             return None
         key_id = params.get("KeyId") or params.get("DestinationKeyId")
         if not key_id and params.get("CiphertextBlob"):
             try:
-                key_id = _deserialize_ciphertext_blob(base64.b64decode(params["CiphertextBlob"])).key_id
+                blob = base64.b64decode(params["CiphertextBlob"])
+                key_id = _deserialize_ciphertext_blob(blob).key_id
             except Exception:
                 key_id = None
-        if not key_id:
-            return None
-        return _key_arn(self.current_account, self.region, key_id)
+        return _key_arn(resp.current_account, resp.region, key_id) if key_id else None
 
     def authenticate(self, resource="*"):
-        from moto.core.authorization import ActionAuthenticatorMixin
         if not _enforcing():
             ActionAuthenticatorMixin.request_count += 1
             return
-        from moto.iam.access_control import IAMRequest
+        from urllib.parse import urlparse
+        parsed = urlparse(self.uri)
+        path = parsed.path + ("?" + parsed.query if parsed.query else "")
         action = self._get_action()
-        request = _request(self, IAMRequest, action)
+        request = IAMRequest(account_id=self.current_account, method=self.method, path=path,
+                             data=self.data, body=self.raw_body, headers=self.headers,
+                             action=action)
         request.check_signature()
-        key = _request_key(self)
+        key = request_key(self)
         if key is None:
             # CreateKey, ListKeys, ListAliases, ...: moto's own check on "*"
             request.check_action_permitted("*")
-        else:
-            _authorize_kms(self, IAMRequest, action, key, None)
+            return
+
+        def deny():
+            raise AccessDeniedException("User: %s is not authorized to perform: kms:%s on "
+                                        "resource: %s" % (request._access_key.arn, action, key))
+        _authorize_kms(request._access_key, self.current_account, self.region, action, key, None,
+                       _environ(), deny)
 
     KmsResponse._authenticate_and_authorize_normal_action = authenticate
 
 
 def _install_s3_kms_checks():
     from moto.iam.access_control import S3IAMRequest
-    from moto.s3.responses import S3Response
     from moto.s3.models import s3_backends
+    from moto.s3.responses import S3Response
     from moto.utilities.utils import get_partition
 
     get_object = S3Response.get_object
     put_object = S3Response.put_object
 
-    def via(self):
-        return "s3.%s.amazonaws.com" % self.region
+    def authorize(self, action, key_id):
+        from urllib.parse import urlparse
+        parsed = urlparse(self.uri)
+        path = parsed.path + ("?" + parsed.query if parsed.query else "")
+        request = S3IAMRequest(account_id=self.current_account, method=self.method, path=path,
+                               data=self.data, body=self.raw_body, headers=self.headers,
+                               action=action)
+        arn = _key_arn(self.current_account, self.region, key_id or "alias/aws/s3")
+        _authorize_kms(request._access_key, self.current_account, self.region, action, arn,
+                       "s3.%s.amazonaws.com" % self.region, _environ(),
+                       request._raise_access_denied)
 
     def checked_get_object(self):
         if _enforcing():
             key, _ = self._get_key()
             if key is not None and key.encryption == "aws:kms":
-                arn = _key_arn(self.current_account, self.region, key.kms_key_id or "alias/aws/s3")
-                _authorize_kms(self, S3IAMRequest, "Decrypt", arn, via(self))
+                authorize(self, "Decrypt", key.kms_key_id)
         return get_object(self)
 
     def checked_put_object(self):
@@ -186,21 +535,113 @@ def _install_s3_kms_checks():
                 encryption = default.get("SSEAlgorithm")
                 key_id = key_id or default.get("KMSMasterKeyID")
             if encryption == "aws:kms":
-                arn = _key_arn(self.current_account, self.region, key_id or "alias/aws/s3")
-                _authorize_kms(self, S3IAMRequest, "GenerateDataKey", arn, via(self))
+                authorize(self, "GenerateDataKey", key_id)
         return put_object(self)
 
     S3Response.get_object = checked_get_object
     S3Response.put_object = checked_put_object
 
 
+def _install_s3_logging_permission_check():
+    from moto.s3.models import FakeBucket
+
+    def log_permissions_enabled_policy(target_bucket, target_prefix):
+        if not target_bucket.policy:
+            return False
+        policy = json.loads(target_bucket.policy.decode())
+        key = "arn:%s:s3:::%s/%sexample-log-object" % (target_bucket.partition,
+                                                      target_bucket.name, target_prefix or "")
+        for stmt in _listed(policy.get("Statement")):
+            principal = stmt.get("Principal")
+            services = _listed(principal.get("Service")) if isinstance(principal, dict) else []
+            if stmt.get("Effect") != "Allow" or "logging.s3.amazonaws.com" not in services:
+                continue
+            if not any(_wild(a, "s3:PutObject", case=False) for a in _listed(stmt.get("Action"))):
+                continue
+            if any(_wild(r, key) for r in _listed(stmt.get("Resource"))):
+                return True
+        return False
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)
+
+
+# ---- SageMaker, EC2 ------------------------------------------------------------------------------
+
+
+def _install_current_instance_types():
+    import botocore.session
+    from moto.sagemaker import models as M
+    from moto.sagemaker.exceptions import ValidationError
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    hosting = set(model.shape_for("ProductionVariantInstanceType").enum)
+    notebook = set(model.shape_for("InstanceType").enum)
+
+    def check(value, allowed, where):
+        if value not in allowed:
+            raise ValidationError(message="Value '%s' at '%s' failed to satisfy constraint: Member "
+                                          "must satisfy enum value set: %s"
+                                          % (value, where, sorted(allowed)))
+
+    M.FakeEndpointConfig.validate_instance_type = \
+        lambda self, t: check(t, hosting, "instanceType")
+    M.FakeSagemakerNotebookInstance.validate_instance_type = \
+        lambda self, t: check(t, notebook, "instanceType")
+    M.ModelPackage.validate_supported_realtime_inference_instance_types = staticmethod(
+        lambda types: [check(t, hosting, "SupportedRealtimeInferenceInstanceTypes")
+                       for t in types or []])
+
+
+def _install_flow_log_folders():
+    from moto.ec2.models.flow_logs import FlowLogsBackend
+    from moto.s3.models import S3Backend
+    create = FlowLogsBackend.create_flow_logs
+    get_bucket = S3Backend.get_bucket
+
+    def bucket_of_destination(self, name):
+        return get_bucket(self, name.split("/", 1)[0])
+
+    def create_flow_logs(self, *args, **kwargs):
+        S3Backend.get_bucket = bucket_of_destination
+        try:
+            return create(self, *args, **kwargs)
+        finally:
+            S3Backend.get_bucket = get_bucket
+
+    FlowLogsBackend.create_flow_logs = create_flow_logs
+
+
 def install():
     _install_service_doubles()
+    _install_s3_policy_evaluation()
     _install_kms_authorization()
     _install_s3_kms_checks()
+    _install_s3_logging_permission_check()
+    _install_current_instance_types()
+    _install_flow_log_folders()
+
+
+def main(argv):
+    import argparse
+    import signal
+    from werkzeug.serving import run_simple
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    install()
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    app.debug = True
+    served = _middleware(app)
+    tls_port = os.environ.get("MOTO_STACKS_TLS_PORT")
+    if tls_port:
+        threading.Thread(target=run_simple, args=(args.host, int(tls_port), served),
+                         kwargs={"threaded": True, "ssl_context": "adhoc"}, daemon=True).start()
+    run_simple(args.host, args.port, served, threaded=True)
 
 
 if __name__ == "__main__":
-    install()
-    from moto.server import main
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])
