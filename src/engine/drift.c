@@ -171,8 +171,12 @@ int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_
 			errors++;
 		}
 		if (res_t && tpl)
-			cairn_report_drift_locate(d, cairn_template_path(tpl), res_t->line,
-						  res_t->col);
+			/* the template as the report names it (relative when it can be) */
+			cairn_report_drift_locate(d,
+						  cairn_report_template_path(r)
+							  ? cairn_report_template_path(r)
+							  : cairn_template_path(tpl),
+						  res_t->line, res_t->col);
 	}
 	if (res) {
 		res->read_errors = errors;
