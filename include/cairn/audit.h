@@ -90,6 +90,8 @@ typedef struct cairn_audit_results {
 	const char *today;                 /* "YYYY-MM-DD" (UTC) the run judged expiry by */
 	const json_t *problems;            /* cairn_audit_account's, or NULL: appended to the
 					    * "could not decide" findings they explain */
+	const cairn_state *st;             /* the state, or NULL: a finding's value under a
+					    * property it marks sensitive shows "(sensitive)" */
 } cairn_audit_results;
 
 /* Adds to r (an AUDIT report): every policy file of the packs run, with
@@ -97,7 +99,8 @@ typedef struct cairn_audit_results {
  * its findings (failed, waived, not decided; a policy that failed to run
  * is a not-decided finding quoting its error), each with the resource,
  * its physical id, the template position, the property path (without
- * "Properties.") and the live value found there; and every waiver the
+ * "Properties.") and the live value found there (or "(sensitive)" under a
+ * property that showed a NoEcho value); and every waiver the
  * template declares, resource-level and template-level, once per control
  * it names. */
 int cairn_audit_report(cairn_report *r, const cairn_audit_results *in);

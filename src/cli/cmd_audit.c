@@ -261,6 +261,7 @@ int cli_cmd_audit(int argc, char **argv)
 	ai.tpl = t;
 	ai.today = today;
 	ai.problems = problems;
+	ai.st = rr.pr.st;
 	if (cairn_audit_report(r, &ai) < 0) {
 		cli_fail("audit", "%s", cairn_error_last());
 		goto done;

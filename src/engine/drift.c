@@ -16,9 +16,10 @@
  * Secrets: the state keeps, per resource, the names of the properties
  * whose applied value showed a NoEcho parameter ("sensitive"). A
  * difference under such a property is shown as "(sensitive)" on both
- * sides, and the applied strings under it are registered with the
- * report's redactor, as are the NoEcho parameter values of the stack, so
- * no rendering or commit can carry them.
+ * sides. The NoEcho parameter values of the stack are registered with the
+ * report's redactor, and so are the applied values under a sensitive
+ * property that the template no longer gives (a NoEcho value since
+ * changed), so no rendering or commit can carry them.
  *
  * This module owns nothing beyond the cairn_drift_result it fills.
  */
@@ -36,47 +37,81 @@ static const char *jstr(const json_t *v)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* Registers every string (and number, as text) inside v as a secret. */
-static void add_secrets(cairn_report *r, const json_t *v)
+/* Collects every string (and number, as text) inside v into set. */
+static void leaves(json_t *set, const json_t *v)
 {
 	const char *k;
 	json_t *x;
 	size_t i;
 	if (json_is_string(v)) {
-		cairn_report_add_secret(r, json_string_value(v));
+		json_object_set_new(set, json_string_value(v), json_true());
 	} else if (json_is_integer(v) || json_is_real(v)) {
 		char *t = json_dumps(v, JSON_ENCODE_ANY);
 		if (t)
-			cairn_report_add_secret(r, t);
+			json_object_set_new(set, t, json_true());
 		free(t);
 	} else if (json_is_object(v)) {
 		json_object_foreach((json_t *)v, k, x)
-			add_secrets(r, x);
+			leaves(set, x);
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			add_secrets(r, x);
+			leaves(set, x);
 	}
 }
 
-/* The NoEcho parameter values, and the applied values the state marks
- * sensitive. */
+/* The NoEcho parameter values; and, from the properties the state marks
+ * sensitive, every value the template does not give any more: what held
+ * a NoEcho value whose parameter has changed since (the unchanged parts,
+ * a tag's key, are not secrets and would otherwise be redacted
+ * everywhere). */
 static void register_secrets(cairn_report *r, const cairn_stack *s, const cairn_state *st)
 {
 	const char *k, *id;
 	json_t *v, *rec;
+	cairn_state_env env;
 	if (s) {
 		json_object_foreach((json_t *)cairn_stack_params(s), k, v) {
-			if (cairn_stack_param_noecho(s, k))
-				add_secrets(r, v);
+			if (cairn_stack_param_noecho(s, k)) {
+				json_t *set = json_object();
+				const char *x;
+				json_t *unused;
+				leaves(set, v);
+				json_object_foreach(set, x, unused)
+					cairn_report_add_secret(r, x);
+				json_decref(set);
+			}
 		}
+		cairn_engine_state_env_init(&env, s, st);
 	}
 	json_object_foreach(cairn_state_resources(st), id, rec) {
 		json_t *sens = json_object_get(rec, "sensitive");
 		json_t *props = json_object_get(rec, "properties");
+		const cairn_resource *res = s ? cairn_stack_find(s, id) : NULL;
+		json_t *now = NULL, *applied, *given;
+		const char *x;
+		json_t *unused;
 		size_t i;
-		json_array_foreach(sens, i, v)
-			if (json_is_string(v))
-				add_secrets(r, json_object_get(props, json_string_value(v)));
+		if (json_array_size(sens) == 0)
+			continue;
+		if (res && cairn_stack_eval_properties(s, res, &env.env, &now) < 0) {
+			cairn_error_clear();
+			now = NULL;
+		}
+		applied = json_object();
+		given = json_object();
+		json_array_foreach(sens, i, v) {
+			if (!json_is_string(v))
+				continue;
+			leaves(applied, json_object_get(props, json_string_value(v)));
+			leaves(given, json_object_get(now, json_string_value(v)));
+		}
+		json_object_foreach(applied, x, unused) {
+			if (!json_object_get(given, x))
+				cairn_report_add_secret(r, x);
+		}
+		json_decref(applied);
+		json_decref(given);
+		json_decref(now);
 	}
 }
 

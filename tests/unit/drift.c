@@ -52,7 +52,7 @@ static const char TEMPLATE[] =
 	"    Type: AWS::S3::Bucket\n"
 	"    Properties:\n"
 	"      VersioningConfiguration: {Status: Enabled}\n"
-	"      Tags: [{Key: owner, Value: !Ref Owner}]\n";
+	"      Tags: [{Key: owner, Value: !Ref Owner}, {Key: team, Value: data}]\n";
 
 typedef struct fixture {
 	char *dir;
@@ -95,7 +95,8 @@ static void setup(fixture *f)
 		J("{\"type\": \"AWS::S3::Bucket\", \"status\": \"created\", \"id\": \"b-1\", "
 		  "\"properties\": {\"BucketName\": \"b-1\", \"VersioningConfiguration\": "
 		  "{\"Status\": \"Enabled\"}, \"Tags\": [{\"Key\": \"owner\", \"Value\": "
-		  "\"owner-secret-77\"}]}, \"attributes\": {}, \"sensitive\": [\"Tags\"]}"));
+		  "\"owner-secret-77\"}, {\"Key\": \"team\", \"Value\": \"data\"}]}, "
+		  "\"attributes\": {}, \"sensitive\": [\"Tags\"]}"));
 	free(tpl);
 	free(state);
 }
@@ -148,7 +149,8 @@ TEST(equal_under_normalisation_is_in_sync)
 		    "\"Bucket\": {\"status\": \"found\", \"id\": \"b-1\", \"properties\": "
 		    "{\"BucketName\": \"b-1\", \"VersioningConfiguration\": {\"Status\": "
 		    "\"Enabled\"}, \"Tags\": [{\"Key\": \"cairn:stack\", \"Value\": \"demo\"}, "
-		    "{\"Key\": \"owner\", \"Value\": \"owner-secret-77\"}]}}}");
+		    "{\"Key\": \"owner\", \"Value\": \"owner-secret-77\"}, {\"Key\": \"team\", "
+		    "\"Value\": \"data\"}]}}}");
 	CHECK_INT(cairn_drift_compare(f.s, f.st, refresh, r, &res), 0);
 	CHECK_INT(cairn_report_finish(r), 0);
 	CHECK_INT(cairn_report_drift_count(r), 2);
@@ -263,6 +265,36 @@ TEST(sensitive_properties_and_noecho_values_never_show)
 	teardown(&f);
 }
 
+/* A NoEcho value changed since the apply: the old value, which the state
+ * still holds, is redacted too; the parts of the property the template
+ * still gives (a tag's key, another tag) are not secrets and stay. */
+TEST(an_old_noecho_value_is_redacted_and_nothing_else)
+{
+	fixture f;
+	cairn_report *r = new_report();
+	json_t *refresh;
+	char *json;
+	setup(&f);
+	json_object_set_new(json_array_get(json_object_get(json_object_get(
+						   cairn_state_resource(f.st, "Bucket"), "properties"),
+						   "Tags"),
+					   0),
+			    "Value", json_string("old-secret-1234"));
+	refresh = J("{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
+		    "{\"EnableKeyRotation\": true, \"Description\": \"was old-secret-1234, team "
+		    "data\"}}, \"Bucket\": {\"status\": \"gone\"}}");
+	json_object_set_new(json_object_get(cairn_state_resource(f.st, "Key"), "properties"),
+			    "Description", json_string("x"));
+	CHECK_INT(cairn_drift_compare(f.s, f.st, refresh, r, NULL), 0);
+	json = render(r, CAIRN_REPORT_JSON);
+	CHECK(strstr(json, "old-secret-1234") == NULL);
+	CHECK_CONTAINS(json, "\"actual\": \"was (redacted), team data\"");
+	free(json);
+	json_decref(refresh);
+	cairn_report_free(r);
+	teardown(&f);
+}
+
 /* Without a stack (nothing to locate) every entry still comes out, and a
  * resource the refresh did not read is NOT_CHECKED. */
 TEST(no_stack_and_unread_resources)
@@ -286,6 +318,7 @@ int main(void)
 	RUN(equal_under_normalisation_is_in_sync);
 	RUN(modified_deleted_and_not_checked);
 	RUN(sensitive_properties_and_noecho_values_never_show);
+	RUN(an_old_noecho_value_is_redacted_and_nothing_else);
 	RUN(no_stack_and_unread_resources);
 	return test_done();
 }
