@@ -90,8 +90,12 @@ physical_id() { # the physical id of logical id $2 in stack $1's state
 # ---- 2. validate, check, apply -------------------------------------------------------
 step "cairn validate and cairn check (policies, no credentials) on every seed stack"
 for s in $STACKS; do
-	"$CAIRN" validate "stacks/$s.yaml"
-	"$CAIRN" check --fail-on low "stacks/$s.yaml" | tail -n 1 | sed "s|^|  $s: |"
+	"$CAIRN" validate "stacks/$s.yaml" | sed 's/^/  /'
+	"$CAIRN" check --fail-on low "stacks/$s.yaml" >"$WORK/check-$s.txt" 2>&1 || {
+		cat "$WORK/check-$s.txt" >&2
+		exit 1
+	}
+	tail -n 1 "$WORK/check-$s.txt" | sed "s|^|  $s: |"
 done
 
 step "cairn apply --auto-approve, every seed stack"
@@ -105,7 +109,11 @@ done
 
 step "cairn drift right after the apply: nothing has drifted"
 for s in $STACKS; do
-	"$CAIRN" drift --state "$(state "$s")" "stacks/$s.yaml" | tail -n 1 | sed "s|^|  $s: |"
+	"$CAIRN" drift --state "$(state "$s")" "stacks/$s.yaml" >"$WORK/drift0-$s.txt" 2>&1 || {
+		cat "$WORK/drift0-$s.txt" >&2
+		exit 1
+	}
+	tail -n 1 "$WORK/drift0-$s.txt" | sed "s|^|  $s: |"
 done
 
 # ---- 4. behind cairn's back ----------------------------------------------------------
