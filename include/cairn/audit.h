@@ -32,14 +32,14 @@
 /* ---- the account ------------------------------------------------------- */
 
 typedef struct cairn_audit_account_options {
-	const char *profile;          /* --profile for the per-region clients, or NULL */
-	const char *const *regions;   /* the regions to check, NULL-terminated; NULL: every
-				       * region EC2 DescribeRegions lists as enabled */
-	const char *const *buckets;   /* bucket names whose versioning and logging to read
-				       * (the stack's), NULL-terminated, or NULL; the buckets
-				       * trails write to are read as well */
-	int parallelism;              /* AWS calls in flight at most; 0: 32 */
-	int report_wait;              /* seconds to wait for IAM's credential report; 0: 60 */
+	const char *profile;        /* --profile for the per-region clients, or NULL */
+	const char *const *regions; /* the regions to check, NULL-terminated; NULL: every
+	                             * region EC2 DescribeRegions lists as enabled */
+	const char *const *buckets; /* bucket names whose versioning and logging to read
+	                             * (the stack's), NULL-terminated, or NULL; the buckets
+	                             * trails write to are read as well */
+	int parallelism;            /* AWS calls in flight at most; 0: 32 */
+	int report_wait;            /* seconds to wait for IAM's credential report; 0: 60 */
 } cairn_audit_account_options;
 
 /* Reads the account's facts into *out, the "account_data" object of
@@ -59,7 +59,7 @@ typedef struct cairn_audit_account_options {
  * Returns an error only when nothing could be asked (a client that cannot
  * be made). */
 int cairn_audit_account(cairn_aws *aws, const cairn_audit_account_options *o, json_t **out,
-			json_t **problems);
+                        json_t **problems);
 
 /* ---- the live document ------------------------------------------------- */
 
@@ -76,22 +76,22 @@ int cairn_audit_account(cairn_aws *aws, const cairn_audit_account_options *o, js
  * (copied; may be NULL). refresh is cairn_engine_refresh's result. *out
  * is a new reference. */
 int cairn_audit_document(const cairn_stack *s, const cairn_state *st, const json_t *refresh,
-			 const json_t *account, json_t **out);
+                         const json_t *account, json_t **out);
 
 /* ---- results into the report ------------------------------------------- */
 
 typedef struct cairn_audit_results {
-	const cairn_policy_set *set;       /* the policies loaded */
-	const char *const *packs;          /* the packs run (NULL: every pack of set) */
+	const cairn_policy_set *set; /* the policies loaded */
+	const char *const *packs;    /* the packs run (NULL: every pack of set) */
 	size_t npacks;
-	const cairn_policy_report *rep;    /* cairn_policy_run's results on document */
-	const json_t *document;            /* the live document judged */
-	const cairn_template *tpl;         /* for the waivers and their positions */
-	const char *today;                 /* "YYYY-MM-DD" (UTC) the run judged expiry by */
-	const json_t *problems;            /* cairn_audit_account's, or NULL: appended to the
-					    * "could not decide" findings they explain */
-	const cairn_state *st;             /* the state, or NULL: a finding's value under a
-					    * property it marks sensitive shows "(sensitive)" */
+	const cairn_policy_report *rep; /* cairn_policy_run's results on document */
+	const json_t *document;         /* the live document judged */
+	const cairn_template *tpl;      /* for the waivers and their positions */
+	const char *today;              /* "YYYY-MM-DD" (UTC) the run judged expiry by */
+	const json_t *problems;         /* cairn_audit_account's, or NULL: appended to the
+	                                 * "could not decide" findings they explain */
+	const cairn_state *st;          /* the state, or NULL: a finding's value under a
+	                                 * property it marks sensitive shows "(sensitive)" */
 } cairn_audit_results;
 
 /* Adds to r (an AUDIT report): every policy file of the packs run, with
@@ -104,6 +104,5 @@ typedef struct cairn_audit_results {
  * template declares, resource-level and template-level, once per control
  * it names. */
 int cairn_audit_report(cairn_report *r, const cairn_audit_results *in);
-
 
 #endif

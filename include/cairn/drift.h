@@ -40,10 +40,13 @@ typedef struct cairn_drift_result {
 	size_t read_errors; /* resources whose read failed (NOT_CHECKED, reason says why) */
 	size_t drifted;     /* MODIFIED + DELETED entries added */
 	json_t *live;       /* the refresh result (engine.h form), a new reference owned
-			     * here: what `cairn audit` builds its live document from */
+	                     * here: what `cairn audit` builds its live document from */
 } cairn_drift_result;
 
-#define CAIRN_DRIFT_RESULT_INIT {0, 0, NULL}
+#define CAIRN_DRIFT_RESULT_INIT                                                                    \
+	{                                                                                          \
+		0, 0, NULL                                                                         \
+	}
 
 /* Compares the state st with a refresh result (cairn_engine_refresh's
  * form, see engine.h) and adds one drift entry per resource of st to r,
@@ -53,7 +56,7 @@ typedef struct cairn_drift_result {
  * sensitive. refresh may lack entries (a resource not read): those are
  * NOT_CHECKED. res (may be NULL) gets the counts; its live is not set. */
 int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_t *refresh,
-			cairn_report *r, cairn_drift_result *res);
+                        cairn_report *r, cairn_drift_result *res);
 
 /* Reads every created resource of st through e (pending creates are not
  * read: finding them is apply's job) and compares, as above. res->live
@@ -61,7 +64,7 @@ int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_
  * all; a resource whose read failed is a NOT_CHECKED entry, counted in
  * res->read_errors. */
 int cairn_drift_run(cairn_engine *e, const cairn_stack *s, const cairn_state *st, cairn_report *r,
-		    cairn_drift_result *res);
+                    cairn_drift_result *res);
 
 void cairn_drift_result_dispose(cairn_drift_result *res);
 

@@ -65,28 +65,28 @@ typedef struct client {
 } client;
 
 struct collector {
-	cairn_aws *home;                        /* the client given (borrowed) */
-	const cairn_audit_account_options *o;   /* the options */
-	const char *partition;                  /* "aws" */
-	client *clients;                        /* per region, [0] the home one */
+	cairn_aws *home;                      /* the client given (borrowed) */
+	const cairn_audit_account_options *o; /* the options */
+	const char *partition;                /* "aws" */
+	client *clients;                      /* per region, [0] the home one */
 	size_t nclients;
-	acall *head, *tail;                     /* the queue */
-	int inflight;                           /* calls sent and not finished */
-	int max;                                /* inflight at most */
-	json_t *data;                           /* account_data being filled */
-	json_t *failed;                         /* field -> the first problem message */
-	json_t *problems;                       /* [{field, message}] */
-	json_t *trails_seen;                    /* TrailARN -> true */
-	json_t *buckets_asked;                  /* bucket name -> true */
-	json_t *recorders;                      /* region -> {"list": [...], "status": [...]} */
-	json_t *bucket_parts;                   /* bucket -> {"Versioning", "Logging"} so far */
-	int fatal;                              /* a client could not be made */
+	acall *head, *tail;    /* the queue */
+	int inflight;          /* calls sent and not finished */
+	int max;               /* inflight at most */
+	json_t *data;          /* account_data being filled */
+	json_t *failed;        /* field -> the first problem message */
+	json_t *problems;      /* [{field, message}] */
+	json_t *trails_seen;   /* TrailARN -> true */
+	json_t *buckets_asked; /* bucket name -> true */
+	json_t *recorders;     /* region -> {"list": [...], "status": [...]} */
+	json_t *bucket_parts;  /* bucket -> {"Versioning", "Logging"} so far */
+	int fatal;             /* a client could not be made */
 };
 
 /* ---- the queue ------------------------------------------------------- */
 
 static acall *enqueue(collector *c, const char *region, const char *service, const char *op,
-		      json_t *params, acall_fn done, const char *field, const char *key)
+                      json_t *params, acall_fn done, const char *field, const char *key)
 {
 	acall *a = cairn_xcalloc(1, sizeof(*a));
 	a->c = c;
@@ -140,21 +140,20 @@ static cairn_aws *client_for(collector *c, const char *region)
 /* ---- problems ---------------------------------------------------------- */
 
 static void problem(collector *c, const char *field, const acall *a, const cairn_aws_error *err,
-		    const char *what)
+                    const char *what)
 {
 	char *msg, *e = err ? cairn_aws_error_format(err) : NULL;
 	if (json_object_get(c->failed, field))
 		goto done;
 	if (e)
 		msg = cairn_xasprintf("%s%s%s%s", e, a->region ? " (region " : "",
-				      a->region ? a->region : "", a->region ? ")" : "");
+		                      a->region ? a->region : "", a->region ? ")" : "");
 	else
 		msg = cairn_xasprintf("%s (%s)%s%s: %s", a->op, a->service,
-				      a->region ? " in region " : "", a->region ? a->region : "",
-				      what ? what : "failed");
+		                      a->region ? " in region " : "", a->region ? a->region : "",
+		                      what ? what : "failed");
 	json_object_set_new(c->failed, field, json_string(msg));
-	json_array_append_new(c->problems,
-			      json_pack("{s:s, s:s}", "field", field, "message", msg));
+	json_array_append_new(c->problems, json_pack("{s:s, s:s}", "field", field, "message", msg));
 	cairn_log(CAIRN_LOG_INFO, "audit: account_data.%s not collected: %s", field, msg);
 	free(msg);
 done:
@@ -177,12 +176,12 @@ static void append_list(collector *c, const char *field, const json_t *result, c
 		json_object_set_new(c->data, field, list);
 	}
 	json_array_extend(list, json_object_get(result, key) ? json_object_get(result, key)
-							      : json_array());
+	                                                     : json_array());
 }
 
 /* Queues the next page when the result has one; 1 when it did. */
 static int next_page(collector *c, acall *a, const json_t *result, const char *out_key,
-		     const char *in_key)
+                     const char *in_key)
 {
 	const json_t *tok = json_object_get(result, out_key);
 	json_t *params;
@@ -204,9 +203,9 @@ static void done_summary(collector *c, acall *a, json_t *res, const cairn_aws_er
 {
 	if (err)
 		return problem(c, "summary", a, err, NULL);
-	json_object_set(c->data, "summary", json_object_get(res, "SummaryMap")
-						    ? json_object_get(res, "SummaryMap")
-						    : json_object());
+	json_object_set(c->data, "summary",
+	                json_object_get(res, "SummaryMap") ? json_object_get(res, "SummaryMap")
+	                                                   : json_object());
 }
 
 static void done_password(collector *c, acall *a, json_t *res, const cairn_aws_error *err)
@@ -231,7 +230,7 @@ static void done_mfa(collector *c, acall *a, json_t *res, const cairn_aws_error 
 static void done_support(collector *c, acall *a, json_t *res, const cairn_aws_error *err)
 {
 	static const char *const parts[][2] = {
-		{"PolicyRoles", "Roles"}, {"PolicyUsers", "Users"}, {"PolicyGroups", "Groups"}};
+	    {"PolicyRoles", "Roles"}, {"PolicyUsers", "Users"}, {"PolicyGroups", "Groups"}};
 	json_t *entry = a->target, *ents = json_object_get(entry, "Entities");
 	size_t i;
 	long long n;
@@ -241,11 +240,12 @@ static void done_support(collector *c, acall *a, json_t *res, const cairn_aws_er
 		return problem(c, "policies", a, err, NULL);
 	for (i = 0; i < CAIRN_ARRAY_SIZE(parts); i++)
 		json_array_extend(json_object_get(ents, parts[i][1]),
-				  json_object_get(res, parts[i][0]) ? json_object_get(res, parts[i][0])
-								    : json_array());
+		                  json_object_get(res, parts[i][0])
+		                      ? json_object_get(res, parts[i][0])
+		                      : json_array());
 	n = (long long)(json_array_size(json_object_get(ents, "Roles")) +
-			json_array_size(json_object_get(ents, "Users")) +
-			json_array_size(json_object_get(ents, "Groups")));
+	                json_array_size(json_object_get(ents, "Users")) +
+	                json_array_size(json_object_get(ents, "Groups")));
 	json_object_set_new(entry, "AttachmentCount", json_integer(n));
 	next_page(c, a, res, "Marker", "Marker");
 }
@@ -253,7 +253,8 @@ static void done_support(collector *c, acall *a, json_t *res, const cairn_aws_er
 /* base64 (the blob form of the AWS client) into a new string. */
 static char *b64decode(const char *s, size_t *len)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = strlen(s), o = 0;
 	char *out = cairn_xmalloc(n / 4 * 3 + 4);
 	unsigned acc = 0;
@@ -322,7 +323,7 @@ static json_t *credential_rows(const char *csv)
 		size_t i;
 		for (i = 0; i < json_array_size(head) && i < json_array_size(vals); i++)
 			json_object_set(row, json_string_value(json_array_get(head, i)),
-					json_array_get(vals, i));
+			                json_array_get(vals, i));
 		json_array_append_new(rows, row);
 		json_decref(vals);
 	}
@@ -343,7 +344,7 @@ static void done_report(collector *c, acall *a, json_t *res, const cairn_aws_err
 	    a->tries < wait) {
 		/* IAM is still writing it: ask again in a second */
 		acall *n = enqueue(c, a->region, a->service, a->op, json_deep_copy(a->params),
-				   a->done, a->field, a->key);
+		                   a->done, a->field, a->key);
 		n->tries = a->tries;
 		n->not_before = cairn_now() + 1.0;
 		return;
@@ -354,7 +355,7 @@ static void done_report(collector *c, acall *a, json_t *res, const cairn_aws_err
 	csv = content ? b64decode(content, &len) : NULL;
 	if (!csv)
 		return problem(c, "credential_report", a, NULL,
-			       "the report's Content is not base64 text");
+		               "the report's Content is not base64 text");
 	json_object_set_new(c->data, "credential_report", credential_rows(csv));
 	free(csv);
 }
@@ -366,7 +367,7 @@ static void done_generate(collector *c, acall *a, json_t *res, const cairn_aws_e
 	if (err)
 		return problem(c, "credential_report", a, err, NULL);
 	n = enqueue(c, NULL, "iam", "GetCredentialReport", NULL, done_report, "credential_report",
-		    NULL);
+	            NULL);
 	if (state && strcmp(state, "COMPLETE") != 0)
 		n->not_before = cairn_now() + 0.5;
 }
@@ -401,7 +402,7 @@ static void bucket_failed(collector *c, acall *a, const cairn_aws_error *err)
 		msg = cairn_xasprintf("%s (s3) of bucket %s: %s", a->op, a->key, e ? e : "failed");
 		json_object_set_new(c->failed, field, json_string(msg));
 		json_array_append_new(c->problems,
-				      json_pack("{s:s, s:s}", "field", field, "message", msg));
+		                      json_pack("{s:s, s:s}", "field", field, "message", msg));
 		free(msg);
 	}
 	free(e);
@@ -441,9 +442,9 @@ static void ask_bucket(collector *c, const char *region, const char *bucket)
 		return;
 	json_object_set_new(c->buckets_asked, bucket, json_true());
 	enqueue(c, region, "s3", "GetBucketVersioning", json_pack("{s:s}", "Bucket", bucket),
-		done_versioning, "s3_buckets", bucket);
+	        done_versioning, "s3_buckets", bucket);
 	enqueue(c, region, "s3", "GetBucketLogging", json_pack("{s:s}", "Bucket", bucket),
-		done_logging, "s3_buckets", bucket);
+	        done_logging, "s3_buckets", bucket);
 }
 
 /* ---- per region ---------------------------------------------------------- */
@@ -470,8 +471,9 @@ static void done_analyzers(collector *c, acall *a, json_t *res, const cairn_aws_
 		list = json_array();
 		json_object_set_new(by, a->key, list);
 	}
-	json_array_extend(list, json_object_get(res, "analyzers") ? json_object_get(res, "analyzers")
-								  : json_array());
+	json_array_extend(list, json_object_get(res, "analyzers")
+	                            ? json_object_get(res, "analyzers")
+	                            : json_array());
 	next_page(c, a, res, "nextToken", "nextToken");
 }
 
@@ -482,7 +484,7 @@ static void done_ebs(collector *c, acall *a, json_t *res, const cairn_aws_error 
 		return problem(c, "ebs_encryption_by_default", a, err, NULL);
 	v = json_object_get(res, "EbsEncryptionByDefault");
 	json_object_set_new(per_region(c, "ebs_encryption_by_default"), a->key,
-			    json_boolean(json_is_true(v)));
+	                    json_boolean(json_is_true(v)));
 }
 
 static json_t *recorder_slot(collector *c, const char *region)
@@ -525,10 +527,11 @@ static void done_selectors(collector *c, acall *a, json_t *res, const cairn_aws_
 	if (err)
 		return problem(c, "trails", a, err, NULL);
 	if (json_object_get(res, "EventSelectors"))
-		json_object_set(a->target, "EventSelectors", json_object_get(res, "EventSelectors"));
+		json_object_set(a->target, "EventSelectors",
+		                json_object_get(res, "EventSelectors"));
 	if (json_object_get(res, "AdvancedEventSelectors"))
 		json_object_set(a->target, "AdvancedEventSelectors",
-				json_object_get(res, "AdvancedEventSelectors"));
+		                json_object_get(res, "AdvancedEventSelectors"));
 }
 
 static void done_trails(collector *c, acall *a, json_t *res, const cairn_aws_error *err)
@@ -554,11 +557,11 @@ static void done_trails(collector *c, acall *a, json_t *res, const cairn_aws_err
 		json_array_append_new(list, entry);
 		if (!home)
 			home = a->key;
-		n = enqueue(c, home, "cloudtrail", "GetTrailStatus", json_pack("{s:s}", "Name", arn),
-			    done_trail_status, "trails", home);
+		n = enqueue(c, home, "cloudtrail", "GetTrailStatus",
+		            json_pack("{s:s}", "Name", arn), done_trail_status, "trails", home);
 		n->target = json_incref(entry);
 		n = enqueue(c, home, "cloudtrail", "GetEventSelectors",
-			    json_pack("{s:s}", "TrailName", arn), done_selectors, "trails", home);
+		            json_pack("{s:s}", "TrailName", arn), done_selectors, "trails", home);
 		n->target = json_incref(entry);
 		ask_bucket(c, home, json_string_value(json_object_get(t, "S3BucketName")));
 	}
@@ -569,15 +572,15 @@ static void ask_region(collector *c, const char *region)
 	json_t *list = json_object_get(c->data, "regions");
 	json_array_append_new(list, json_string(region));
 	enqueue(c, region, "accessanalyzer", "ListAnalyzers", NULL, done_analyzers, "analyzers",
-		region);
+	        region);
 	enqueue(c, region, "ec2", "GetEbsEncryptionByDefault", NULL, done_ebs,
-		"ebs_encryption_by_default", region);
+	        "ebs_encryption_by_default", region);
 	enqueue(c, region, "config", "DescribeConfigurationRecorders", NULL, done_recorders,
-		"config_recorders", region);
+	        "config_recorders", region);
 	enqueue(c, region, "config", "DescribeConfigurationRecorderStatus", NULL,
-		done_recorder_status, "config_recorders", region);
+	        done_recorder_status, "config_recorders", region);
 	enqueue(c, region, "cloudtrail", "DescribeTrails",
-		json_pack("{s:b}", "includeShadowTrails", 0), done_trails, "trails", region);
+	        json_pack("{s:b}", "includeShadowTrails", 0), done_trails, "trails", region);
 }
 
 /* The partition of a region, as the AWS client derives it ("cn-" and
@@ -605,14 +608,13 @@ static void done_regions(collector *c, acall *a, json_t *res, const cairn_aws_er
 	if (err) {
 		/* without the regions, nothing regional can be judged */
 		static const char *const regional[] = {"regions", "analyzers",
-						       "ebs_encryption_by_default",
-						       "config_recorders", "trails"};
+		                                       "ebs_encryption_by_default",
+		                                       "config_recorders", "trails"};
 		for (i = 0; i < CAIRN_ARRAY_SIZE(regional); i++)
 			problem(c, regional[i], a, err, NULL);
 		return;
 	}
-	names = cairn_xcalloc(json_array_size(json_object_get(res, "Regions")) + 1,
-			      sizeof(*names));
+	names = cairn_xcalloc(json_array_size(json_object_get(res, "Regions")) + 1, sizeof(*names));
 	json_array_foreach(json_object_get(res, "Regions"), i, r) {
 		const char *name = json_string_value(json_object_get(r, "RegionName"));
 		const char *opt = json_string_value(json_object_get(r, "OptInStatus"));
@@ -650,7 +652,7 @@ static void done_default_groups(collector *c, acall *a, json_t *res, const cairn
 	json_array_foreach(json_object_get(res, "SecurityGroups"), i, g) {
 		json_t *e = json_object();
 		static const char *const keep[] = {"GroupId", "GroupName", "VpcId", "IpPermissions",
-						   "IpPermissionsEgress"};
+		                                   "IpPermissionsEgress"};
 		size_t k;
 		for (k = 0; k < CAIRN_ARRAY_SIZE(keep); k++)
 			if (json_object_get(g, keep[k]))
@@ -781,7 +783,7 @@ static void finish(collector *c)
 }
 
 int cairn_audit_account(cairn_aws *aws, const cairn_audit_account_options *o, json_t **out,
-			json_t **problems)
+                        json_t **problems)
 {
 	collector c;
 	char now[21];
@@ -811,29 +813,29 @@ int cairn_audit_account(cairn_aws *aws, const cairn_audit_account_options *o, js
 	json_object_set_new(c.data, "regions", json_array());
 
 	enqueue(&c, NULL, "iam", "GetAccountSummary", NULL, done_summary, "summary", NULL);
-	enqueue(&c, NULL, "iam", "GetAccountPasswordPolicy", NULL, done_password,
-		"password_policy", NULL);
+	enqueue(&c, NULL, "iam", "GetAccountPasswordPolicy", NULL, done_password, "password_policy",
+	        NULL);
 	enqueue(&c, NULL, "iam", "ListVirtualMFADevices", NULL, done_mfa, "virtual_mfa_devices",
-		NULL);
+	        NULL);
 	enqueue(&c, NULL, "iam", "GenerateCredentialReport", NULL, done_generate,
-		"credential_report", NULL);
+	        "credential_report", NULL);
 	{
 		char *arn = cairn_xasprintf("arn:%s:iam::aws:policy/AWSSupportAccess", c.partition);
 		acall *a;
-		support = json_pack("{s:s, s:s, s:i, s:{s:[], s:[], s:[]}}", "Arn", arn, "PolicyName",
-				    "AWSSupportAccess", "AttachmentCount", 0, "Entities", "Roles",
-				    "Users", "Groups");
+		support = json_pack("{s:s, s:s, s:i, s:{s:[], s:[], s:[]}}", "Arn", arn,
+		                    "PolicyName", "AWSSupportAccess", "AttachmentCount", 0,
+		                    "Entities", "Roles", "Users", "Groups");
 		json_object_set_new(c.data, "policies", json_pack("[O]", support));
 		a = enqueue(&c, NULL, "iam", "ListEntitiesForPolicy",
-			    json_pack("{s:s}", "PolicyArn", arn), done_support, "policies", NULL);
+		            json_pack("{s:s}", "PolicyArn", arn), done_support, "policies", NULL);
 		a->target = support; /* the entry, also held by data.policies */
 		free(arn);
 	}
 	enqueue(&c, NULL, "ec2", "DescribeFlowLogs", NULL, done_flow_logs, "flow_logs", NULL);
-	enqueue(&c, NULL, "ec2", "DescribeSecurityGroups",
-		json_pack("{s:[{s:s, s:[s]}]}", "Filters", "Name", "group-name", "Values",
-			  "default"),
-		done_default_groups, "default_security_groups", NULL);
+	enqueue(
+	    &c, NULL, "ec2", "DescribeSecurityGroups",
+	    json_pack("{s:[{s:s, s:[s]}]}", "Filters", "Name", "group-name", "Values", "default"),
+	    done_default_groups, "default_security_groups", NULL);
 	for (i = 0; o && o->buckets && o->buckets[i]; i++)
 		ask_bucket(&c, NULL, o->buckets[i]);
 	if (o && o->regions) {
@@ -861,8 +863,9 @@ int cairn_audit_account(cairn_aws *aws, const cairn_audit_account_options *o, js
 		*out = NULL;
 		if (problems)
 			*problems = NULL;
-		return cairn_error_setc(CAIRN_EAWS, "cannot make an AWS client for every region: %s",
-					cairn_error_last());
+		return cairn_error_setc(CAIRN_EAWS,
+		                        "cannot make an AWS client for every region: %s",
+		                        cairn_error_last());
 	}
 	*out = c.data;
 	if (problems)

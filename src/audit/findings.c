@@ -48,10 +48,14 @@ static int selected(const cairn_audit_results *in, const cairn_policy *p)
 static cairn_report_severity severity(cairn_policy_severity s)
 {
 	switch (s) {
-	case CAIRN_SEVERITY_CRITICAL: return CAIRN_REPORT_SEV_CRITICAL;
-	case CAIRN_SEVERITY_HIGH: return CAIRN_REPORT_SEV_HIGH;
-	case CAIRN_SEVERITY_MEDIUM: return CAIRN_REPORT_SEV_MEDIUM;
-	case CAIRN_SEVERITY_LOW: break;
+	case CAIRN_SEVERITY_CRITICAL:
+		return CAIRN_REPORT_SEV_CRITICAL;
+	case CAIRN_SEVERITY_HIGH:
+		return CAIRN_REPORT_SEV_HIGH;
+	case CAIRN_SEVERITY_MEDIUM:
+		return CAIRN_REPORT_SEV_MEDIUM;
+	case CAIRN_SEVERITY_LOW:
+		break;
 	}
 	return CAIRN_REPORT_SEV_LOW;
 }
@@ -128,12 +132,12 @@ static int is_sensitive(const char *path, const json_t *sensitive)
 }
 
 typedef struct slot {
-	const cairn_policy *p;      /* a policy with results */
-	cairn_report_control *c;    /* its control */
+	const cairn_policy *p;   /* a policy with results */
+	cairn_report_control *c; /* its control */
 } slot;
 
 static cairn_report_control *control_for(cairn_report *r, slot **slots, size_t *n,
-					 const cairn_policy *p)
+                                         const cairn_policy *p)
 {
 	cairn_report_control *c;
 	const char *fw;
@@ -143,11 +147,12 @@ static cairn_report_control *control_for(cairn_report *r, slot **slots, size_t *
 		if ((*slots)[i].p == p)
 			return (*slots)[i].c;
 	c = cairn_report_add_control(r, p->id, p->title, severity(p->severity),
-				     p->remediation && *p->remediation ? p->remediation : NULL);
+	                             p->remediation && *p->remediation ? p->remediation : NULL);
 	json_object_foreach(p->frameworks, fw, ids) {
-		json_array_foreach(ids, i, id)
+		json_array_foreach(ids, i, id) {
 			if (jstr(id))
 				cairn_report_control_framework(c, fw, jstr(id));
+		}
 	}
 	*slots = cairn_xrealloc(*slots, (*n + 1) * sizeof(**slots));
 	(*slots)[*n].p = p;
@@ -157,25 +162,30 @@ static cairn_report_control *control_for(cairn_report *r, slot **slots, size_t *
 }
 
 static void add_finding(cairn_report *r, cairn_report_control *c, const cairn_policy_result *x,
-			const cairn_audit_results *in)
+                        const cairn_audit_results *in)
 {
-	const json_t *res = x->resource ? json_object_get(json_object_get(in->document,
-									  "resources"),
-							  x->resource)
-					: NULL;
+	const json_t *res =
+	    x->resource ? json_object_get(json_object_get(in->document, "resources"), x->resource)
+	                : NULL;
 	cairn_report_status st;
 	cairn_report_finding *f;
 	const char *path = x->path && *x->path ? x->path : NULL;
 	char *msg;
 
 	switch (x->status) {
-	case CAIRN_RESULT_FAIL: st = CAIRN_REPORT_FAILED; break;
-	case CAIRN_RESULT_WAIVED: st = CAIRN_REPORT_WAIVED; break;
-	default: st = CAIRN_REPORT_NOT_DECIDED; break;
+	case CAIRN_RESULT_FAIL:
+		st = CAIRN_REPORT_FAILED;
+		break;
+	case CAIRN_RESULT_WAIVED:
+		st = CAIRN_REPORT_WAIVED;
+		break;
+	default:
+		st = CAIRN_REPORT_NOT_DECIDED;
+		break;
 	}
 	if (x->status == CAIRN_RESULT_ERROR)
 		msg = cairn_xasprintf("the policy could not run: %s",
-				      x->message ? x->message : "(no message)");
+		                      x->message ? x->message : "(no message)");
 	else if (x->status == CAIRN_RESULT_UNDECIDED)
 		msg = explain(x->message ? x->message : "could not decide", in->problems);
 	else
@@ -192,8 +202,9 @@ static void add_finding(cairn_report *r, cairn_report_control *c, const cairn_po
 		const json_t *actual = res && in_props ? value_at(res, path) : NULL;
 		json_t *masked = NULL;
 		if (actual && in->st && x->resource &&
-		    is_sensitive(path + 11, json_object_get(cairn_state_resource(in->st, x->resource),
-							    "sensitive")))
+		    is_sensitive(
+		        path + 11,
+		        json_object_get(cairn_state_resource(in->st, x->resource), "sensitive")))
 			actual = masked = json_string("(sensitive)");
 		cairn_report_finding_values(f, in_props ? path + 11 : path, NULL, actual);
 		json_decref(masked);
@@ -203,7 +214,7 @@ static void add_finding(cairn_report *r, cairn_report_control *c, const cairn_po
 /* One waiver list of the template (a resource's, or the template's own
  * when id is NULL). seen: "control\x1fresource" already listed. */
 static void add_waivers(cairn_report *r, const cairn_audit_results *in, const char *id,
-			const json_t *list, json_t *seen)
+                        const json_t *list, json_t *seen)
 {
 	const json_t *w;
 	size_t i, k;
@@ -218,14 +229,15 @@ static void add_waivers(cairn_report *r, const cairn_audit_results *in, const ch
 			continue; /* malformed: the policy run reported it */
 		expired = strcmp(expires, in->today) < 0;
 		if (id)
-			snprintf(ptr, sizeof(ptr), "/Resources/%s/Metadata/Cairn/Waivers/%zu", id, i);
+			snprintf(ptr, sizeof(ptr), "/Resources/%s/Metadata/Cairn/Waivers/%zu", id,
+			         i);
 		else
 			snprintf(ptr, sizeof(ptr), "/Metadata/Cairn/Waivers/%zu", i);
 		cairn_template_mark(in->tpl, ptr, &line, &col);
 		for (k = 0; k <= cairn_policy_set_count(in->set); k++) {
 			const cairn_policy *p = k < cairn_policy_set_count(in->set)
-							? cairn_policy_set_at(in->set, k)
-							: NULL;
+			                            ? cairn_policy_set_at(in->set, k)
+			                            : NULL;
 			const char *cid;
 			char *key;
 			cairn_report_waiver *rw;
@@ -242,9 +254,11 @@ static void add_waivers(cairn_report *r, const cairn_audit_results *in, const ch
 			}
 			json_object_set_new(seen, key, json_true());
 			free(key);
-			rw = cairn_report_add_waiver(r, cid, id, reason, approver, expires, expired);
+			rw =
+			    cairn_report_add_waiver(r, cid, id, reason, approver, expires, expired);
 			if (line > 0)
-				cairn_report_waiver_locate(rw, cairn_report_template_path(r), line, col);
+				cairn_report_waiver_locate(rw, cairn_report_template_path(r), line,
+				                           col);
 		}
 	}
 }
@@ -279,12 +293,12 @@ int cairn_audit_report(cairn_report *r, const cairn_audit_results *in)
 	}
 	json_object_foreach((json_t *)json_object_get(root, "Resources"), id, def) {
 		const json_t *list = json_object_get(
-			json_object_get(json_object_get(def, "Metadata"), "Cairn"), "Waivers");
+		    json_object_get(json_object_get(def, "Metadata"), "Cairn"), "Waivers");
 		if (json_is_array(list))
 			add_waivers(r, in, id, list, seen);
 	}
-	def = json_object_get(json_object_get(json_object_get(root, "Metadata"), "Cairn"),
-			      "Waivers");
+	def =
+	    json_object_get(json_object_get(json_object_get(root, "Metadata"), "Cairn"), "Waivers");
 	if (json_is_array(def))
 		add_waivers(r, in, NULL, def, seen);
 	free(slots);

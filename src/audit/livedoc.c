@@ -49,7 +49,7 @@ static void make_live(json_t *o, const json_t *rec, const json_t *lv)
 }
 
 int cairn_audit_document(const cairn_stack *s, const cairn_state *st, const json_t *refresh,
-			 const json_t *account, json_t **out)
+                         const json_t *account, json_t **out)
 {
 	cairn_state_env env;
 	json_t *doc = NULL, *res, *o, *rec;
@@ -79,7 +79,7 @@ int cairn_audit_document(const cairn_stack *s, const cairn_state *st, const json
 			continue;
 		deps = json_object_get(rec, "depends_on");
 		o = json_pack("{s:s, s:o}", "Type", type, "DependsOn",
-			      json_is_array(deps) ? json_deep_copy(deps) : json_array());
+		              json_is_array(deps) ? json_deep_copy(deps) : json_array());
 		make_live(o, rec, lv);
 		json_object_set_new(res, id, o);
 	}

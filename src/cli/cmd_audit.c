@@ -66,7 +66,7 @@ static const char **state_buckets(const cairn_state *st)
 /* Loads the built-in packs and the --policies directories into set;
  * *extra gets the directories' pack names. -1 after printing. */
 static int load_policies(cairn_policy_set *set, const char **dirs, size_t ndirs, char ***extra,
-			 cairn_diags *d)
+                         cairn_diags *d)
 {
 	size_t i;
 	int errors = 0;
@@ -82,9 +82,10 @@ static int load_policies(cairn_policy_set *set, const char **dirs, size_t ndirs,
 		base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 		(*extra)[i] = cairn_xstrdup(base);
 		if (cairn_policy_set_has_pack(set, base)) {
-			cli_fail("audit", "--policies %s: a pack named '%s' is already loaded (rename "
-					  "the directory)",
-				 dirs[i], base);
+			cli_fail("audit",
+			         "--policies %s: a pack named '%s' is already loaded (rename "
+			         "the directory)",
+			         dirs[i], base);
 			errors = 1;
 		} else if (cairn_policy_set_add_dir(set, dir, d) < 0) {
 			if (d->nerrors == 0)
@@ -99,16 +100,15 @@ static int load_policies(cairn_policy_set *set, const char **dirs, size_t ndirs,
 int cli_cmd_audit(int argc, char **argv)
 {
 	static const cli_opt opts[] = {
-		{"policies", 1, O_POLICIES, "DIR  also run the pack in DIR (repeatable)"},
-		{"fail-on", 1, O_FAIL_ON,
-		 "SEVERITY  exit 3 when a finding at or above it is not waived: critical, high "
-		 "(default), medium, low"},
-		{"regions", 1, O_REGIONS,
-		 "LIST  the regions whose account settings are read (comma-separated; default: "
-		 "every enabled region)"},
-		CLI_REPORTRUN_OPTS,
-		{NULL, 0, 0, NULL}
-	};
+	    {"policies", 1, O_POLICIES, "DIR  also run the pack in DIR (repeatable)"},
+	    {"fail-on", 1, O_FAIL_ON,
+	     "SEVERITY  exit 3 when a finding at or above it is not waived: critical, high "
+	     "(default), medium, low"},
+	    {"regions", 1, O_REGIONS,
+	     "LIST  the regions whose account settings are read (comma-separated; default: "
+	     "every enabled region)"},
+	    CLI_REPORTRUN_OPTS,
+	    {NULL, 0, 0, NULL}};
 	cli_parser p;
 	cli_reportrun rr;
 	cairn_report *r = NULL;
@@ -143,7 +143,8 @@ int cli_cmd_audit(int argc, char **argv)
 		switch (id) {
 		case CLI_ARG:
 			if (file) {
-				cli_fail("audit", "one template at a time ('%s' and '%s')", file, v);
+				cli_fail("audit", "one template at a time ('%s' and '%s')", file,
+				         v);
 				goto done;
 			}
 			file = v;
@@ -164,7 +165,7 @@ int cli_cmd_audit(int argc, char **argv)
 			regions = split_regions(v, &regbuf);
 			if (!regions[0]) {
 				cli_fail("audit", "--regions: give region names, e.g. "
-						  "--regions us-east-1,eu-west-1");
+				                  "--regions us-east-1,eu-west-1");
 				goto done;
 			}
 			break;
@@ -187,9 +188,10 @@ int cli_cmd_audit(int argc, char **argv)
 	t = cairn_stack_template(rr.pr.stack);
 	if (cairn_policy_template_packs(set, t, &packs, &npacks, &d) < 0) {
 		cairn_diags_print(&d, stderr);
-		fprintf(stderr, "cairn audit: %s chooses policy packs that cannot be loaded; nothing "
-				"was audited\n",
-			file);
+		fprintf(stderr,
+		        "cairn audit: %s chooses policy packs that cannot be loaded; nothing "
+		        "was audited\n",
+		        file);
 		goto done;
 	}
 
@@ -212,11 +214,13 @@ int cli_cmd_audit(int argc, char **argv)
 		cli_fail("audit", "%s", cairn_error_last());
 		goto done;
 	}
-	json_array_foreach(problems, i, pr)
-		fprintf(stderr, "cairn audit: warning: account_data.%s was not read: %s (the "
-				"controls that need it are not decided)\n",
-			json_string_value(json_object_get(pr, "field")),
-			json_string_value(json_object_get(pr, "message")));
+	json_array_foreach(problems, i, pr) {
+		fprintf(stderr,
+		        "cairn audit: warning: account_data.%s was not read: %s (the "
+		        "controls that need it are not decided)\n",
+		        json_string_value(json_object_get(pr, "field")),
+		        json_string_value(json_object_get(pr, "message")));
+	}
 
 	if (cairn_audit_document(rr.pr.stack, rr.pr.st, drift.live, account, &doc) < 0) {
 		cli_fail("audit", "the live document: %s", cairn_error_last());
@@ -233,8 +237,8 @@ int cli_cmd_audit(int argc, char **argv)
 	ro.locate_ud = (void *)t;
 	ro.today = today;
 	ro.stack_waivers = json_object_get(
-		json_object_get(json_object_get(cairn_template_root(t), "Metadata"), "Cairn"),
-		"Waivers");
+	    json_object_get(json_object_get(cairn_template_root(t), "Metadata"), "Cairn"),
+	    "Waivers");
 	if (packs) {
 		sel = cairn_xcalloc(npacks + ndirs + 1, sizeof(*sel));
 		for (i = 0; i < npacks; i++)
@@ -246,9 +250,10 @@ int cli_cmd_audit(int argc, char **argv)
 	}
 	if (cairn_policy_run(set, doc, &ro, &rep, &d) < 0) {
 		cairn_diags_print(&d, stderr);
-		fprintf(stderr, "cairn audit: the waivers of %s have errors (above); nothing was "
-				"audited\n",
-			file);
+		fprintf(stderr,
+		        "cairn audit: the waivers of %s have errors (above); nothing was "
+		        "audited\n",
+		        file);
 		goto done;
 	}
 	cairn_diags_print(&d, stderr);
@@ -270,14 +275,15 @@ int cli_cmd_audit(int argc, char **argv)
 		goto done;
 	if (rep.counts[CAIRN_RESULT_ERROR]) {
 		fprintf(stderr, "cairn audit: %zu polic%s could not run (their findings say why)\n",
-			rep.counts[CAIRN_RESULT_ERROR],
-			rep.counts[CAIRN_RESULT_ERROR] == 1 ? "y" : "ies");
+		        rep.counts[CAIRN_RESULT_ERROR],
+		        rep.counts[CAIRN_RESULT_ERROR] == 1 ? "y" : "ies");
 		errors = 1;
 	}
 	if (drift.read_errors)
-		fprintf(stderr, "cairn audit: %zu resource%s could not be read and were not judged "
-				"(NOT_CHECKED in the drift section, with the AWS error)\n",
-			drift.read_errors, drift.read_errors == 1 ? "" : "s");
+		fprintf(stderr,
+		        "cairn audit: %zu resource%s could not be read and were not judged "
+		        "(NOT_CHECKED in the drift section, with the AWS error)\n",
+		        drift.read_errors, drift.read_errors == 1 ? "" : "s");
 	if (errors)
 		rc = 1;
 	else if (cairn_policy_report_failing(&rep, fail_on))

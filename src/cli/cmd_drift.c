@@ -28,10 +28,11 @@ static void note_template(cli_reportrun *rr)
 	const char *applied = json_string_value(json_object_get(tpl, "sha256"));
 	const char *now = cairn_template_sha256(cairn_stack_template(rr->pr.stack));
 	if (applied && now && strcmp(applied, now) != 0)
-		fprintf(stderr, "cairn %s: note: %s changed since it was last applied; drift compares "
-				"AWS with what was applied (cairn plan shows what applying the "
-				"template would change)\n",
-			rr->cmd, cairn_template_path(cairn_stack_template(rr->pr.stack)));
+		fprintf(stderr,
+		        "cairn %s: note: %s changed since it was last applied; drift compares "
+		        "AWS with what was applied (cairn plan shows what applying the "
+		        "template would change)\n",
+		        rr->cmd, cairn_template_path(cairn_stack_template(rr->pr.stack)));
 }
 
 int cli_cmd_drift(int argc, char **argv)
@@ -57,7 +58,8 @@ int cli_cmd_drift(int argc, char **argv)
 			continue;
 		if (id == CLI_ARG) {
 			if (file) {
-				cli_fail("drift", "one template at a time ('%s' and '%s')", file, v);
+				cli_fail("drift", "one template at a time ('%s' and '%s')", file,
+				         v);
 				goto done;
 			}
 			file = v;
@@ -78,9 +80,10 @@ int cli_cmd_drift(int argc, char **argv)
 	if (cli_reportrun_emit(&rr, r) < 0)
 		goto done;
 	if (res.read_errors) {
-		fprintf(stderr, "cairn drift: %zu resource%s could not be read (NOT_CHECKED in the "
-				"report, with the AWS error)\n",
-			res.read_errors, res.read_errors == 1 ? "" : "s");
+		fprintf(stderr,
+		        "cairn drift: %zu resource%s could not be read (NOT_CHECKED in the "
+		        "report, with the AWS error)\n",
+		        res.read_errors, res.read_errors == 1 ? "" : "s");
 		rc = 1;
 	} else {
 		rc = res.drifted ? 2 : 0;

@@ -79,14 +79,15 @@ int cli_reportrun_take(cli_reportrun *rr, int id, const char *val)
 int cli_reportrun_check(cli_reportrun *rr)
 {
 	const char *lone = rr->commit.branch   ? "--branch"
-			   : rr->commit.author ? "--author"
-			   : rr->commit.always ? "--always"
-			   : rr->commit.push   ? "--push"
-					       : NULL;
+	                   : rr->commit.author ? "--author"
+	                   : rr->commit.always ? "--always"
+	                   : rr->commit.push   ? "--push"
+	                                       : NULL;
 	if (!rr->commit.repo && lone) {
-		cli_fail(rr->cmd, "%s goes with --commit REPO (the git repository the reports are "
-				  "committed to)",
-			 lone);
+		cli_fail(rr->cmd,
+		         "%s goes with --commit REPO (the git repository the reports are "
+		         "committed to)",
+		         lone);
 		return -1;
 	}
 	return 0;
@@ -97,10 +98,11 @@ int cli_reportrun_open(cli_reportrun *rr, const char *file)
 	if (cli_planrun_open(&rr->pr, file) < 0)
 		return -1;
 	if (!cairn_state_exists(rr->pr.st)) {
-		cli_fail(rr->cmd, "%s: there is no state for stack %s: nothing has been applied "
-				  "from it yet (run cairn apply %s), or the state is elsewhere (give "
-				  "--state PATH)",
-			 rr->pr.state_path, cairn_stack_name(rr->pr.stack), file);
+		cli_fail(rr->cmd,
+		         "%s: there is no state for stack %s: nothing has been applied "
+		         "from it yet (run cairn apply %s), or the state is elsewhere (give "
+		         "--state PATH)",
+		         rr->pr.state_path, cairn_stack_name(rr->pr.stack), file);
 		return -1;
 	}
 	return 0;
@@ -140,8 +142,7 @@ int cli_reportrun_report(cli_reportrun *rr, cairn_report_kind kind, cairn_report
 		*out = NULL;
 		return -1;
 	}
-	cairn_report_set_state(*out, cairn_state_serial(rr->pr.st),
-			       cairn_state_lineage(rr->pr.st));
+	cairn_report_set_state(*out, cairn_state_serial(rr->pr.st), cairn_state_lineage(rr->pr.st));
 	return 0;
 }
 
@@ -193,20 +194,21 @@ int cli_reportrun_emit(cli_reportrun *rr, cairn_report *r)
 		return -1;
 	}
 	if (res.committed) {
-		fprintf(stderr, "cairn %s: committed %.12s on branch %s of %s:", rr->cmd, res.commit,
-			res.branch ? res.branch : "?", rr->commit.repo);
+		fprintf(stderr, "cairn %s: committed %.12s on branch %s of %s:", rr->cmd,
+		        res.commit, res.branch ? res.branch : "?", rr->commit.repo);
 		for (i = 0; i < res.npaths; i++)
 			fprintf(stderr, " %s", res.paths[i]);
 		fputc('\n', stderr);
 	} else {
-		fprintf(stderr, "cairn %s: the reports in %s (branch %s, %.12s) are unchanged: "
-				"nothing to commit\n",
-			rr->cmd, rr->commit.repo, res.branch ? res.branch : "?",
-			*res.commit ? res.commit : "(none)");
+		fprintf(stderr,
+		        "cairn %s: the reports in %s (branch %s, %.12s) are unchanged: "
+		        "nothing to commit\n",
+		        rr->cmd, rr->commit.repo, res.branch ? res.branch : "?",
+		        *res.commit ? res.commit : "(none)");
 	}
 	if (rr->commit.push && res.pushed)
 		fprintf(stderr, "cairn %s: pushed branch %s to %s\n", rr->cmd,
-			res.branch ? res.branch : "?", rr->commit.push);
+		        res.branch ? res.branch : "?", rr->commit.push);
 	cairn_commit_result_dispose(&res);
 	return 0;
 }

@@ -130,7 +130,7 @@ static int is_sensitive(const char *path, const json_t *sensitive)
 
 /* One created resource that was read: IN_SYNC or MODIFIED. */
 static void compare_found(cairn_report *r, cairn_report_drift **dp, const cairn_types *types,
-			  const char *lid, const json_t *rec, const json_t *found)
+                          const char *lid, const json_t *rec, const json_t *found)
 {
 	const char *type = jstr(json_object_get(rec, "type"));
 	const cairn_type *t = types && type ? cairn_types_find(types, type) : NULL;
@@ -141,13 +141,13 @@ static void compare_found(cairn_report *r, cairn_report_drift **dp, const cairn_
 
 	cairn_diff_properties(&d, t, applied, json_object_get(found, "properties"), NULL);
 	*dp = cairn_report_add_drift(r, lid, type, jstr(json_object_get(rec, "id")),
-				     d.n ? CAIRN_DRIFT_MODIFIED : CAIRN_DRIFT_IN_SYNC);
+	                             d.n ? CAIRN_DRIFT_MODIFIED : CAIRN_DRIFT_IN_SYNC);
 	for (i = 0; i < d.n; i++) {
 		const cairn_change *c = &d.v[i];
 		if (is_sensitive(c->path, sens)) {
 			json_t *m = json_string(SENSITIVE);
 			cairn_report_drift_diff(*dp, c->path, c->after ? m : NULL,
-						c->before ? m : NULL);
+			                        c->before ? m : NULL);
 			json_decref(m);
 		} else {
 			/* after: the applied value (expected); before: the live one */
@@ -158,7 +158,7 @@ static void compare_found(cairn_report *r, cairn_report_drift **dp, const cairn_
 }
 
 int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_t *refresh,
-			cairn_report *r, cairn_drift_result *res)
+                        cairn_report *r, cairn_drift_result *res)
 {
 	const cairn_types *types = s ? cairn_stack_types(s) : NULL;
 	const cairn_template *tpl = s ? cairn_stack_template(s) : NULL;
@@ -182,7 +182,7 @@ int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_
 		if (rstatus && strcmp(rstatus, "pending") == 0) {
 			d = cairn_report_add_drift(r, lid, type, id, CAIRN_DRIFT_NOT_CHECKED);
 			cairn_report_drift_reason(d, "an apply was interrupted while creating it; "
-						     "run cairn apply to finish it");
+			                             "run cairn apply to finish it");
 		} else if (!status) {
 			d = cairn_report_add_drift(r, lid, type, id, CAIRN_DRIFT_NOT_CHECKED);
 			cairn_report_drift_reason(d, "it was not read");
@@ -198,8 +198,8 @@ int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_
 			cairn_report_drift_reason(d, why ? why : "its type cannot be read");
 		} else {
 			const char *err = jstr(json_object_get(lv, "error"));
-			char *why = cairn_xasprintf("reading it failed: %s",
-						    err ? err : "(no message)");
+			char *why =
+			    cairn_xasprintf("reading it failed: %s", err ? err : "(no message)");
 			d = cairn_report_add_drift(r, lid, type, id, CAIRN_DRIFT_NOT_CHECKED);
 			cairn_report_drift_reason(d, why);
 			free(why);
@@ -208,10 +208,10 @@ int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_
 		if (res_t && tpl)
 			/* the template as the report names it (relative when it can be) */
 			cairn_report_drift_locate(d,
-						  cairn_report_template_path(r)
-							  ? cairn_report_template_path(r)
-							  : cairn_template_path(tpl),
-						  res_t->line, res_t->col);
+			                          cairn_report_template_path(r)
+			                              ? cairn_report_template_path(r)
+			                              : cairn_template_path(tpl),
+			                          res_t->line, res_t->col);
 	}
 	if (res) {
 		res->read_errors = errors;
@@ -221,7 +221,7 @@ int cairn_drift_compare(const cairn_stack *s, const cairn_state *st, const json_
 }
 
 int cairn_drift_run(cairn_engine *e, const cairn_stack *s, const cairn_state *st, cairn_report *r,
-		    cairn_drift_result *res)
+                    cairn_drift_result *res)
 {
 	json_t *all = cairn_state_resources(st), *rec;
 	const char **ids;

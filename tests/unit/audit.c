@@ -27,41 +27,40 @@ static json_t *J(const char *text)
 	return v;
 }
 
-static const char TEMPLATE[] =
-	"Metadata:\n"
-	"  Cairn:\n"
-	"    Policies: [cis-aws-3.0]\n"
-	"    Waivers:\n"
-	"      - Control: cis-1.20\n"
-	"        Reason: other regions are closed by an SCP\n"
-	"        Approver: security@example.com\n"
-	"        Expires: \"2099-12-31\"\n"
-	"      - Control: CIS-1.8\n"
-	"        Reason: old exception\n"
-	"        Approver: security@example.com\n"
-	"        Expires: \"2020-01-01\"\n"
-	"Resources:\n"
-	"  Key:\n"
-	"    Type: AWS::KMS::Key\n"
-	"    Properties:\n"
-	"      EnableKeyRotation: true\n"
-	"  Trail:\n"
-	"    Type: AWS::CloudTrail::Trail\n"
-	"    Metadata:\n"
-	"      Cairn:\n"
-	"        Waivers:\n"
-	"          - Control: cis-aws-3.0/3.1\n"
-	"            Reason: a test trail\n"
-	"            Approver: ops@example.com\n"
-	"            Expires: \"2099-12-31\"\n"
-	"    Properties:\n"
-	"      S3BucketName: logs\n"
-	"      IsLogging: true\n"
-	"      IsMultiRegionTrail: true\n"
-	"  Gone:\n"
-	"    Type: AWS::KMS::Key\n"
-	"    Properties:\n"
-	"      EnableKeyRotation: true\n";
+static const char TEMPLATE[] = "Metadata:\n"
+                               "  Cairn:\n"
+                               "    Policies: [cis-aws-3.0]\n"
+                               "    Waivers:\n"
+                               "      - Control: cis-1.20\n"
+                               "        Reason: other regions are closed by an SCP\n"
+                               "        Approver: security@example.com\n"
+                               "        Expires: \"2099-12-31\"\n"
+                               "      - Control: CIS-1.8\n"
+                               "        Reason: old exception\n"
+                               "        Approver: security@example.com\n"
+                               "        Expires: \"2020-01-01\"\n"
+                               "Resources:\n"
+                               "  Key:\n"
+                               "    Type: AWS::KMS::Key\n"
+                               "    Properties:\n"
+                               "      EnableKeyRotation: true\n"
+                               "  Trail:\n"
+                               "    Type: AWS::CloudTrail::Trail\n"
+                               "    Metadata:\n"
+                               "      Cairn:\n"
+                               "        Waivers:\n"
+                               "          - Control: cis-aws-3.0/3.1\n"
+                               "            Reason: a test trail\n"
+                               "            Approver: ops@example.com\n"
+                               "            Expires: \"2099-12-31\"\n"
+                               "    Properties:\n"
+                               "      S3BucketName: logs\n"
+                               "      IsLogging: true\n"
+                               "      IsMultiRegionTrail: true\n"
+                               "  Gone:\n"
+                               "    Type: AWS::KMS::Key\n"
+                               "    Properties:\n"
+                               "      EnableKeyRotation: true\n";
 
 typedef struct fixture {
 	char *dir;
@@ -95,42 +94,43 @@ static void setup(fixture *f)
 	state = cairn_xasprintf("%s/.cairn/audited.state.json", f->dir);
 	cairn_state_open(&f->st, state, "audited");
 	cairn_state_set_resource(
-		f->st, "Key",
-		J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-1\", "
-		  "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {\"Arn\": "
-		  "\"arn:aws:kms:us-east-1:123456789012:key/k-1\", \"KeyId\": \"k-1\"}}"));
+	    f->st, "Key",
+	    J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-1\", "
+	      "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {\"Arn\": "
+	      "\"arn:aws:kms:us-east-1:123456789012:key/k-1\", \"KeyId\": \"k-1\"}}"));
 	cairn_state_set_resource(
-		f->st, "Trail",
-		J("{\"type\": \"AWS::CloudTrail::Trail\", \"status\": \"created\", \"id\": \"t-1\", "
-		  "\"properties\": {\"S3BucketName\": \"logs\", \"IsLogging\": true, "
-		  "\"IsMultiRegionTrail\": true}, \"attributes\": {}}"));
+	    f->st, "Trail",
+	    J("{\"type\": \"AWS::CloudTrail::Trail\", \"status\": \"created\", \"id\": \"t-1\", "
+	      "\"properties\": {\"S3BucketName\": \"logs\", \"IsLogging\": true, "
+	      "\"IsMultiRegionTrail\": true}, \"attributes\": {}}"));
 	cairn_state_set_resource(
-		f->st, "Gone",
-		J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-2\", "
-		  "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {}}"));
+	    f->st, "Gone",
+	    J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-2\", "
+	      "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {}}"));
 	cairn_state_set_resource(
-		f->st, "Orphan",
-		J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-3\", "
-		  "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {}, "
-		  "\"depends_on\": []}"));
+	    f->st, "Orphan",
+	    J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-3\", "
+	      "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {}, "
+	      "\"depends_on\": []}"));
 	/* rotation off, the trail stopped, Gone deleted, Orphan (dropped from
 	 * the template) still live */
-	f->refresh = J(
-		"{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
-		"{\"EnableKeyRotation\": false, \"KeySpec\": \"SYMMETRIC_DEFAULT\", \"KeyUsage\": "
-		"\"ENCRYPT_DECRYPT\"}, \"attributes\": {\"Arn\": "
-		"\"arn:aws:kms:us-east-1:123456789012:key/k-1\"}},"
-		" \"Trail\": {\"status\": \"found\", \"id\": \"t-1\", \"properties\": "
-		"{\"S3BucketName\": \"logs\", \"IsLogging\": false, \"IsMultiRegionTrail\": true}, "
-		"\"attributes\": {}},"
-		" \"Gone\": {\"status\": \"gone\"},"
-		" \"Orphan\": {\"status\": \"found\", \"id\": \"k-3\", \"properties\": "
-		"{\"EnableKeyRotation\": true, \"KeySpec\": \"SYMMETRIC_DEFAULT\"}, \"attributes\": "
-		"{}}}");
-	f->account = J("{\"collected_at\": \"2026-03-01T12:00:00Z\", \"regions\": [\"us-east-1\", "
-		       "\"eu-west-1\"], \"analyzers\": {\"us-east-1\": [{\"name\": \"a\", \"type\": "
-		       "\"ACCOUNT\", \"status\": \"ACTIVE\"}], \"eu-west-1\": []}, "
-		       "\"password_policy\": null}");
+	f->refresh =
+	    J("{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
+	      "{\"EnableKeyRotation\": false, \"KeySpec\": \"SYMMETRIC_DEFAULT\", \"KeyUsage\": "
+	      "\"ENCRYPT_DECRYPT\"}, \"attributes\": {\"Arn\": "
+	      "\"arn:aws:kms:us-east-1:123456789012:key/k-1\"}},"
+	      " \"Trail\": {\"status\": \"found\", \"id\": \"t-1\", \"properties\": "
+	      "{\"S3BucketName\": \"logs\", \"IsLogging\": false, \"IsMultiRegionTrail\": true}, "
+	      "\"attributes\": {}},"
+	      " \"Gone\": {\"status\": \"gone\"},"
+	      " \"Orphan\": {\"status\": \"found\", \"id\": \"k-3\", \"properties\": "
+	      "{\"EnableKeyRotation\": true, \"KeySpec\": \"SYMMETRIC_DEFAULT\"}, \"attributes\": "
+	      "{}}}");
+	f->account =
+	    J("{\"collected_at\": \"2026-03-01T12:00:00Z\", \"regions\": [\"us-east-1\", "
+	      "\"eu-west-1\"], \"analyzers\": {\"us-east-1\": [{\"name\": \"a\", \"type\": "
+	      "\"ACCOUNT\", \"status\": \"ACTIVE\"}], \"eu-west-1\": []}, "
+	      "\"password_policy\": null}");
 	CHECK_INT(cairn_audit_document(f->s, f->st, f->refresh, f->account, &f->doc), 0);
 	free(tpl);
 	free(state);
@@ -162,17 +162,17 @@ TEST(the_live_document_holds_what_aws_holds)
 	CHECK(json_object_get(res, "Gone") == NULL);
 	CHECK(json_object_get(res, "Orphan") != NULL);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(res, "Orphan"), "Type")),
-		  "AWS::KMS::Key");
+	          "AWS::KMS::Key");
 	CHECK(json_is_false(json_object_get(
-		json_object_get(json_object_get(res, "Key"), "Properties"), "EnableKeyRotation")));
+	    json_object_get(json_object_get(res, "Key"), "Properties"), "EnableKeyRotation")));
 	CHECK_STR(json_string_value(json_object_get(json_object_get(res, "Key"), "PhysicalId")),
-		  "k-1");
+	          "k-1");
 	CHECK_STR(json_string_value(json_object_get(
-			  json_object_get(json_object_get(res, "Key"), "Attributes"), "Arn")),
-		  "arn:aws:kms:us-east-1:123456789012:key/k-1");
+	              json_object_get(json_object_get(res, "Key"), "Attributes"), "Arn")),
+	          "arn:aws:kms:us-east-1:123456789012:key/k-1");
 	/* the template's waivers stay with their resource */
 	CHECK(json_object_get(json_object_get(json_object_get(res, "Trail"), "Metadata"),
-			      "Cairn") != NULL);
+	                      "Cairn") != NULL);
 	teardown(&f);
 }
 
@@ -186,7 +186,7 @@ static const cairn_report_control *control(const cairn_report *r, const char *id
 }
 
 static const cairn_report_waiver *waiver(const cairn_report *r, const char *control_id,
-					 const char *res)
+                                         const char *res)
 {
 	size_t i;
 	for (i = 0; i < cairn_report_waiver_count(r); i++) {
@@ -227,8 +227,8 @@ TEST(results_become_controls_findings_and_waivers)
 	ro.locate = cairn_policy_locate_template;
 	ro.locate_ud = (void *)t;
 	ro.stack_waivers = json_object_get(
-		json_object_get(json_object_get(cairn_template_root(t), "Metadata"), "Cairn"),
-		"Waivers");
+	    json_object_get(json_object_get(cairn_template_root(t), "Metadata"), "Cairn"),
+	    "Waivers");
 	CHECK_INT(cairn_policy_run(set, f.doc, &ro, &rep, &d), 0);
 	cairn_diags_print(&d, stderr);
 
@@ -326,7 +326,7 @@ TEST(collection_problems_explain_undecided_findings)
 	const cairn_report_control *c;
 	const char *packs[] = {"cis-aws-3.0"};
 	json_t *problems = J("[{\"field\": \"password_policy\", \"message\": "
-			     "\"GetAccountPasswordPolicy (iam): AccessDenied: no\"}]");
+	                     "\"GetAccountPasswordPolicy (iam): AccessDenied: no\"}]");
 
 	setup(&f);
 	json_object_del(json_object_get(f.doc, "account_data"), "password_policy");
@@ -338,10 +338,10 @@ TEST(collection_problems_explain_undecided_findings)
 	ro.npacks = 1;
 	ro.today = "2026-03-01";
 	ro.stack_waivers = json_object_get(
-		json_object_get(json_object_get(cairn_template_root(cairn_stack_template(f.s)),
-						"Metadata"),
-				"Cairn"),
-		"Waivers");
+	    json_object_get(
+	        json_object_get(cairn_template_root(cairn_stack_template(f.s)), "Metadata"),
+	        "Cairn"),
+	    "Waivers");
 	cairn_policy_run(set, f.doc, &ro, &rep, &d);
 	cairn_report_new(&r, CAIRN_REPORT_AUDIT, "audited");
 	cairn_report_set_template(r, cairn_template_path(cairn_stack_template(f.s)), NULL);
@@ -360,8 +360,8 @@ TEST(collection_problems_explain_undecided_findings)
 	CHECK(c && c->status == CAIRN_REPORT_NOT_DECIDED);
 	if (c && c->nfindings == 1)
 		CHECK_CONTAINS(c->findings[0]->message,
-			       "(account_data.password_policy): GetAccountPasswordPolicy (iam): "
-			       "AccessDenied: no");
+		               "(account_data.password_policy): GetAccountPasswordPolicy (iam): "
+		               "AccessDenied: no");
 	cairn_report_free(r);
 	cairn_policy_report_dispose(&rep);
 	cairn_policy_set_free(set);

@@ -39,20 +39,20 @@ static void rm_rf(const char *dir)
 }
 
 static const char TEMPLATE[] =
-	"Parameters:\n"
-	"  Owner:\n"
-	"    Type: String\n"
-	"    NoEcho: true\n"
-	"Resources:\n"
-	"  Key:\n"
-	"    Type: AWS::KMS::Key\n"
-	"    Properties:\n"
-	"      EnableKeyRotation: true\n"
-	"  Bucket:\n"
-	"    Type: AWS::S3::Bucket\n"
-	"    Properties:\n"
-	"      VersioningConfiguration: {Status: Enabled}\n"
-	"      Tags: [{Key: owner, Value: !Ref Owner}, {Key: team, Value: data}]\n";
+    "Parameters:\n"
+    "  Owner:\n"
+    "    Type: String\n"
+    "    NoEcho: true\n"
+    "Resources:\n"
+    "  Key:\n"
+    "    Type: AWS::KMS::Key\n"
+    "    Properties:\n"
+    "      EnableKeyRotation: true\n"
+    "  Bucket:\n"
+    "    Type: AWS::S3::Bucket\n"
+    "    Properties:\n"
+    "      VersioningConfiguration: {Status: Enabled}\n"
+    "      Tags: [{Key: owner, Value: !Ref Owner}, {Key: team, Value: data}]\n";
 
 typedef struct fixture {
 	char *dir;
@@ -87,16 +87,16 @@ static void setup(fixture *f)
 	state = cairn_xasprintf("%s/.cairn/demo.state.json", f->dir);
 	CHECK_INT(cairn_state_open(&f->st, state, "demo"), 0);
 	cairn_state_set_resource(
-		f->st, "Key",
-		J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-1\", "
-		  "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {}}"));
+	    f->st, "Key",
+	    J("{\"type\": \"AWS::KMS::Key\", \"status\": \"created\", \"id\": \"k-1\", "
+	      "\"properties\": {\"EnableKeyRotation\": true}, \"attributes\": {}}"));
 	cairn_state_set_resource(
-		f->st, "Bucket",
-		J("{\"type\": \"AWS::S3::Bucket\", \"status\": \"created\", \"id\": \"b-1\", "
-		  "\"properties\": {\"BucketName\": \"b-1\", \"VersioningConfiguration\": "
-		  "{\"Status\": \"Enabled\"}, \"Tags\": [{\"Key\": \"owner\", \"Value\": "
-		  "\"owner-secret-77\"}, {\"Key\": \"team\", \"Value\": \"data\"}]}, "
-		  "\"attributes\": {}, \"sensitive\": [\"Tags\"]}"));
+	    f->st, "Bucket",
+	    J("{\"type\": \"AWS::S3::Bucket\", \"status\": \"created\", \"id\": \"b-1\", "
+	      "\"properties\": {\"BucketName\": \"b-1\", \"VersioningConfiguration\": "
+	      "{\"Status\": \"Enabled\"}, \"Tags\": [{\"Key\": \"owner\", \"Value\": "
+	      "\"owner-secret-77\"}, {\"Key\": \"team\", \"Value\": \"data\"}]}, "
+	      "\"attributes\": {}, \"sensitive\": [\"Tags\"]}"));
 	free(tpl);
 	free(state);
 }
@@ -130,8 +130,8 @@ static cairn_report *new_report(void)
 {
 	cairn_report *r = NULL;
 	cairn_report_new(&r, CAIRN_REPORT_DRIFT, "demo");
-	cairn_report_set_template(r, "demo.yaml",
-				  "1111111111111111111111111111111111111111111111111111111111111111");
+	cairn_report_set_template(
+	    r, "demo.yaml", "1111111111111111111111111111111111111111111111111111111111111111");
 	return r;
 }
 
@@ -145,12 +145,12 @@ TEST(equal_under_normalisation_is_in_sync)
 	json_t *refresh;
 	setup(&f);
 	refresh = J("{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
-		    "{\"EnableKeyRotation\": \"true\", \"KeyUsage\": \"ENCRYPT_DECRYPT\"}}, "
-		    "\"Bucket\": {\"status\": \"found\", \"id\": \"b-1\", \"properties\": "
-		    "{\"BucketName\": \"b-1\", \"VersioningConfiguration\": {\"Status\": "
-		    "\"Enabled\"}, \"Tags\": [{\"Key\": \"cairn:stack\", \"Value\": \"demo\"}, "
-		    "{\"Key\": \"owner\", \"Value\": \"owner-secret-77\"}, {\"Key\": \"team\", "
-		    "\"Value\": \"data\"}]}}}");
+	            "{\"EnableKeyRotation\": \"true\", \"KeyUsage\": \"ENCRYPT_DECRYPT\"}}, "
+	            "\"Bucket\": {\"status\": \"found\", \"id\": \"b-1\", \"properties\": "
+	            "{\"BucketName\": \"b-1\", \"VersioningConfiguration\": {\"Status\": "
+	            "\"Enabled\"}, \"Tags\": [{\"Key\": \"cairn:stack\", \"Value\": \"demo\"}, "
+	            "{\"Key\": \"owner\", \"Value\": \"owner-secret-77\"}, {\"Key\": \"team\", "
+	            "\"Value\": \"data\"}]}}}");
 	CHECK_INT(cairn_drift_compare(f.s, f.st, refresh, r, &res), 0);
 	CHECK_INT(cairn_report_finish(r), 0);
 	CHECK_INT(cairn_report_drift_count(r), 2);
@@ -177,22 +177,22 @@ TEST(modified_deleted_and_not_checked)
 	char *text;
 	setup(&f);
 	cairn_state_set_resource(
-		f.st, "Trail",
-		J("{\"type\": \"AWS::CloudTrail::Trail\", \"status\": \"created\", \"id\": \"t\", "
-		  "\"properties\": {\"IsLogging\": true}}"));
+	    f.st, "Trail",
+	    J("{\"type\": \"AWS::CloudTrail::Trail\", \"status\": \"created\", \"id\": \"t\", "
+	      "\"properties\": {\"IsLogging\": true}}"));
 	cairn_state_set_resource(
-		f.st, "Role",
-		J("{\"type\": \"AWS::IAM::Role\", \"status\": \"pending\", \"properties\": {}}"));
+	    f.st, "Role",
+	    J("{\"type\": \"AWS::IAM::Role\", \"status\": \"pending\", \"properties\": {}}"));
 	cairn_state_set_resource(
-		f.st, "Group",
-		J("{\"type\": \"AWS::IAM::Group\", \"status\": \"created\", \"id\": \"g\", "
-		  "\"properties\": {}}"));
+	    f.st, "Group",
+	    J("{\"type\": \"AWS::IAM::Group\", \"status\": \"created\", \"id\": \"g\", "
+	      "\"properties\": {}}"));
 	refresh = J("{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
-		    "{\"EnableKeyRotation\": false}}, "
-		    "\"Bucket\": {\"status\": \"gone\"}, "
-		    "\"Trail\": {\"status\": \"error\", \"error\": \"GetTrail (cloudtrail): "
-		    "AccessDeniedException: no\"}, "
-		    "\"Group\": {\"status\": \"not_checked\", \"reason\": \"no read\"}}");
+	            "{\"EnableKeyRotation\": false}}, "
+	            "\"Bucket\": {\"status\": \"gone\"}, "
+	            "\"Trail\": {\"status\": \"error\", \"error\": \"GetTrail (cloudtrail): "
+	            "AccessDeniedException: no\"}, "
+	            "\"Group\": {\"status\": \"not_checked\", \"reason\": \"no read\"}}");
 	CHECK_INT(cairn_drift_compare(f.s, f.st, refresh, r, &res), 0);
 	CHECK_INT(cairn_report_finish(r), 0);
 	d = entry(r, "Key");
@@ -207,7 +207,8 @@ TEST(modified_deleted_and_not_checked)
 	CHECK_INT(entry(r, "Bucket")->status, CAIRN_DRIFT_DELETED);
 	d = entry(r, "Trail");
 	CHECK_INT(d->status, CAIRN_DRIFT_NOT_CHECKED);
-	CHECK_CONTAINS(d->reason, "reading it failed: GetTrail (cloudtrail): AccessDeniedException");
+	CHECK_CONTAINS(d->reason,
+	               "reading it failed: GetTrail (cloudtrail): AccessDeniedException");
 	/* not in the template any more: no location */
 	CHECK(d->loc.file == NULL);
 	CHECK_CONTAINS(entry(r, "Role")->reason, "interrupted");
@@ -233,13 +234,13 @@ TEST(sensitive_properties_and_noecho_values_never_show)
 	char *json, *md, *text;
 	setup(&f);
 	refresh = J("{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
-		    "{\"EnableKeyRotation\": true, \"Description\": \"by owner-secret-77\"}}, "
-		    "\"Bucket\": {\"status\": \"found\", \"id\": \"b-1\", \"properties\": "
-		    "{\"BucketName\": \"b-1\", \"VersioningConfiguration\": {\"Status\": "
-		    "\"Suspended\"}, \"Tags\": [{\"Key\": \"owner\", \"Value\": \"someone\"}]}}}");
+	            "{\"EnableKeyRotation\": true, \"Description\": \"by owner-secret-77\"}}, "
+	            "\"Bucket\": {\"status\": \"found\", \"id\": \"b-1\", \"properties\": "
+	            "{\"BucketName\": \"b-1\", \"VersioningConfiguration\": {\"Status\": "
+	            "\"Suspended\"}, \"Tags\": [{\"Key\": \"owner\", \"Value\": \"someone\"}]}}}");
 	/* Description is applied too, so that its live text is compared and shown */
 	json_object_set_new(json_object_get(cairn_state_resource(f.st, "Key"), "properties"),
-			    "Description", json_string("by owner-secret-77 (old)"));
+	                    "Description", json_string("by owner-secret-77 (old)"));
 	CHECK_INT(cairn_drift_compare(f.s, f.st, refresh, r, NULL), 0);
 	CHECK_INT(cairn_report_finish(r), 0);
 	d = entry(r, "Bucket");
@@ -275,16 +276,17 @@ TEST(an_old_noecho_value_is_redacted_and_nothing_else)
 	json_t *refresh;
 	char *json;
 	setup(&f);
-	json_object_set_new(json_array_get(json_object_get(json_object_get(
-						   cairn_state_resource(f.st, "Bucket"), "properties"),
-						   "Tags"),
-					   0),
-			    "Value", json_string("old-secret-1234"));
+	json_object_set_new(
+	    json_array_get(
+	        json_object_get(json_object_get(cairn_state_resource(f.st, "Bucket"), "properties"),
+	                        "Tags"),
+	        0),
+	    "Value", json_string("old-secret-1234"));
 	refresh = J("{\"Key\": {\"status\": \"found\", \"id\": \"k-1\", \"properties\": "
-		    "{\"EnableKeyRotation\": true, \"Description\": \"was old-secret-1234, team "
-		    "data\"}}, \"Bucket\": {\"status\": \"gone\"}}");
+	            "{\"EnableKeyRotation\": true, \"Description\": \"was old-secret-1234, team "
+	            "data\"}}, \"Bucket\": {\"status\": \"gone\"}}");
 	json_object_set_new(json_object_get(cairn_state_resource(f.st, "Key"), "properties"),
-			    "Description", json_string("x"));
+	                    "Description", json_string("x"));
 	CHECK_INT(cairn_drift_compare(f.s, f.st, refresh, r, NULL), 0);
 	json = render(r, CAIRN_REPORT_JSON);
 	CHECK(strstr(json, "old-secret-1234") == NULL);
