@@ -175,6 +175,11 @@ void cairn_report_free(cairn_report *r);
 int cairn_report_set_template(cairn_report *r, const char *path, const char *sha256);
 /* The state read: its serial (< 0: none) and lineage (may be NULL). */
 void cairn_report_set_state(cairn_report *r, long long serial, const char *lineage);
+/* Audit: the regions whose account settings were read (copied, sorted
+ * and de-duplicated; n 0 unsets). */
+void cairn_report_set_regions(cairn_report *r, const char *const *regions, size_t n);
+size_t cairn_report_region_count(const cairn_report *r);
+const char *cairn_report_region_at(const cairn_report *r, size_t i);
 /* cairn's version (default CAIRN_VERSION). */
 void cairn_report_set_version(cairn_report *r, const char *version);
 /* When the run happened (RFC 3339), printed by the renderers; NULL unsets.

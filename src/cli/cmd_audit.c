@@ -222,6 +222,18 @@ int cli_cmd_audit(int argc, char **argv)
 		        json_string_value(json_object_get(pr, "message")));
 	}
 
+	{
+		/* the regions read, for the report (the account's, or --regions) */
+		json_t *regs = json_object_get(account, "regions"), *x;
+		const char **names = cairn_xcalloc(json_array_size(regs) + 1, sizeof(*names));
+		size_t n = 0;
+		json_array_foreach(regs, i, x) {
+			if (json_is_string(x))
+				names[n++] = json_string_value(x);
+		}
+		cairn_report_set_regions(r, names, n);
+		free(names);
+	}
 	if (cairn_audit_document(rr.pr.stack, rr.pr.st, drift.live, account, &doc) < 0) {
 		cli_fail("audit", "the live document: %s", cairn_error_last());
 		goto done;

@@ -192,6 +192,10 @@ static void text_header(tctx *t, const cairn_report *r, const char *what)
 	if (r->state_serial >= 0)
 		cairn_buf_printf(b, ", state serial %lld", r->state_serial);
 	cairn_buf_putc(b, '\n');
+	if (r->kind == CAIRN_REPORT_AUDIT && r->nregions)
+		cairn_buf_printf(b, "  account settings read in %zu %s (%s%s)\n", r->nregions,
+				 plural(r->nregions, "region", "regions"), r->regions[0],
+				 r->nregions > 1 ? ", ..." : "");
 	if (r->generated_at)
 		cairn_buf_printf(b, "  generated at %s by cairn %s\n", r->generated_at, r->version);
 	cairn_buf_putc(b, '\n');
@@ -532,6 +536,17 @@ static void md_facts(cairn_buf *b, const cairn_report *r)
 	}
 	if (r->state_serial >= 0)
 		cairn_buf_printf(b, "| State serial | %lld |\n", r->state_serial);
+	if (r->kind == CAIRN_REPORT_AUDIT && r->nregions) {
+		size_t i;
+		cairn_buf_printf(b, "| Account settings read in | %zu %s: ", r->nregions,
+				 plural(r->nregions, "region", "regions"));
+		for (i = 0; i < r->nregions; i++) {
+			if (i)
+				cairn_buf_puts(b, ", ");
+			md_text(b, r->regions[i]);
+		}
+		cairn_buf_puts(b, " |\n");
+	}
 	cairn_buf_puts(b, "| cairn version | ");
 	md_code(b, r->version, 1);
 	cairn_buf_puts(b, " |\n");

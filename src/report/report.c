@@ -317,6 +317,7 @@ void cairn_report_free(cairn_report *r)
 	free(r->generated_at);
 	free(r->template_path);
 	free(r->state_lineage);
+	cairn_report_set_regions(r, NULL, 0);
 	for (i = 0; i < r->npolicies; i++) {
 		free(r->policies[i]->path);
 		free(r->policies[i]);
@@ -970,6 +971,45 @@ static void copy_header(const cairn_report *from, cairn_report *to)
 		cairn_report_add_secret(to, from->secrets[i]);
 }
 
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cairn_report_set_regions(cairn_report *r, const char *const *regions, size_t n)
+{
+	size_t i, k = 0;
+	for (i = 0; i < r->nregions; i++)
+		free(r->regions[i]);
+	free(r->regions);
+	r->regions = NULL;
+	r->nregions = 0;
+	if (n == 0)
+		return;
+	r->regions = cairn_xcalloc(n, sizeof(char *));
+	for (i = 0; i < n; i++)
+		r->regions[i] = cairn_xstrdup(regions[i]);
+	qsort(r->regions, n, sizeof(char *), cmp_cstr);
+	for (i = 0; i < n; i++) {
+		if (k > 0 && strcmp(r->regions[k - 1], r->regions[i]) == 0) {
+			free(r->regions[i]);
+			continue;
+		}
+		r->regions[k++] = r->regions[i];
+	}
+	r->nregions = k;
+}
+
+size_t cairn_report_region_count(const cairn_report *r)
+{
+	return r->nregions;
+}
+
+const char *cairn_report_region_at(const cairn_report *r, size_t i)
+{
+	return i < r->nregions ? r->regions[i] : NULL;
+}
+
 int cairn_report_drift_part(cairn_report *audit, cairn_report **out)
 {
 	cairn_report *d;
@@ -1174,6 +1214,12 @@ json_t *cairn__report_to_json_raw(const cairn_report *r)
 			put(st, "serial", json_integer(r->state_serial));
 		put_str(st, "lineage", r->state_lineage);
 		put(o, "state", st);
+	}
+	if (r->kind == CAIRN_REPORT_AUDIT && r->nregions) {
+		json_t *a = json_array();
+		for (i = 0; i < r->nregions; i++)
+			json_array_append_new(a, json_string(r->regions[i]));
+		put(o, "regions", a);
 	}
 	if (r->kind == CAIRN_REPORT_DRIFT) {
 		cairn__report_drift_json(r, o);
@@ -1646,7 +1692,7 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 						 "state", "summary", "resources", NULL};
 	static const char *const audit_keys[] = {"format_version", "kind", "stack",
 						 "cairn_version", "generated_at", "template",
-						 "policies", "state", "summary", "controls",
+						 "policies", "state", "regions", "summary", "controls",
 						 "waivers", "drift", NULL};
 	static const char *const kinds[] = {"drift", "audit"};
 	const char *fv, *stack, *version, *when, *tpath, *tsha, *lineage;
@@ -1701,6 +1747,28 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 		    (rc = get_str(p, "state", st, "lineage", 0, &lineage)) < 0)
 			goto fail;
 		cairn_report_set_state(r, serial, lineage);
+	}
+	if (kind == 1 && json_object_get(doc, "regions")) {
+		json_t *regs = json_object_get(doc, "regions"), *x;
+		const char **names;
+		size_t k, n = json_array_size(regs);
+		if (!json_is_array(regs)) {
+			rc = perr(p, "regions", "expected an array of region names");
+			goto fail;
+		}
+		names = cairn_xcalloc(n + 1, sizeof(*v));
+		json_array_foreach(regs, k, x) {
+			if (!json_is_string(x) || !json_string_length(x)) {
+				char *w = idx("", "regions", k);
+				free(names);
+				rc = perr(p, w, "expected a non-empty string");
+				free(w);
+				goto fail;
+			}
+			names[k] = json_string_value(x);
+		}
+		cairn_report_set_regions(r, names, n);
+		free(names);
 	}
 
 	if (kind == 0) {

@@ -133,6 +133,10 @@ class TestAudit(cairntest.CairnTestCase):
         self.assertGreater(len(regions), 10)
         flagged = sorted(f["subject"].split(" ", 1)[1] for f in c["cis-1.20"]["findings"])
         self.assertEqual(flagged, [x for x in regions if x != "us-east-1"])
+        # the report says which regions were read
+        self.assertEqual(json.loads(r.stdout)["regions"], regions)
+        r, _ = self.audit(tpl)
+        self.assertEqual(json.loads(r.stdout)["regions"], ["us-east-1"])
 
     def test_template_level_waivers(self):
         future = """\

@@ -508,6 +508,37 @@ TEST(template_level_waivers_cover_account_findings)
 	cairn_report_free(back);
 	cairn_report_free(r);
 
+	/* The regions an audit read the account in: sorted, unique, in the
+	 * JSON (read back) and the Markdown; not in the drift part. */
+	{
+		const char *regs[] = {"eu-west-1", "us-east-1", "eu-west-1"};
+		cairn_report *d = NULL;
+		cairn_report_new(&r, CAIRN_REPORT_AUDIT, "acct");
+		cairn_report_set_template(
+			r, "t.yaml", "4444444444444444444444444444444444444444444444444444444444444444");
+		cairn_report_set_regions(r, regs, 3);
+		CHECK_INT(cairn_report_region_count(r), 2);
+		CHECK_STR(cairn_report_region_at(r, 0), "eu-west-1");
+		CHECK_INT(cairn_report_to_json(r, &j), 0);
+		CHECK_INT(json_array_size(json_object_get(j, "regions")), 2);
+		CHECK_INT(cairn_report_from_json(&back, j), 0);
+		if (back)
+			CHECK_STR(cairn_report_region_at(back, 1), "us-east-1");
+		md = render(r, CAIRN_REPORT_MARKDOWN);
+		CHECK_CONTAINS(md, "| Account settings read in | 2 regions: eu-west-1, us-east-1 |");
+		free(md);
+		CHECK_INT(cairn_report_drift_part(r, &d), 0);
+		js = render(d, CAIRN_REPORT_JSON);
+		CHECK(strstr(js, "regions") == NULL);
+		free(js);
+		cairn_report_free(d);
+		cairn_report_free(back);
+		back = NULL;
+		json_decref(j);
+		j = NULL;
+		cairn_report_free(r);
+	}
+
 	/* A resource's finding is not covered by a template-level waiver. */
 	cairn_report_new(&r, CAIRN_REPORT_AUDIT, "acct");
 	cairn_report_set_template(r, "t.yaml",
