@@ -3,7 +3,7 @@
 # the build, against a local AWS emulator:
 #
 #   1. starts the emulator (moto with cairn's per-service test doubles,
-#      tests/lib/moto_ext/moto_server) on a free loopback port;
+#      tests/lib/emulator/moto_server) on a free loopback port;
 #   2. validates, checks (policies, no credentials) and applies every seed
 #      stack in stacks/;
 #   3. shows that drift finds nothing right after the apply;
@@ -24,7 +24,7 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CAIRN="$ROOT/cairn"
-EMULATOR="$ROOT/tests/lib/moto_ext/moto_server"
+EMULATOR="$ROOT/tests/lib/emulator/moto_server"
 REPORTS="$ROOT/demo-reports"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo-XXXXXX")
 MOTO_PID=""
@@ -55,7 +55,7 @@ sagemaker-secure-mlops llm-finetune"
 
 # ---- 1. the emulator ---------------------------------------------------------------
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-step "starting the AWS emulator on 127.0.0.1:$PORT (moto with cairn's test doubles, tests/lib/moto_ext)"
+step "starting the AWS emulator on 127.0.0.1:$PORT (moto with cairn's test doubles, tests/lib/emulator)"
 MOTO_ALLOW_NONEXISTENT_REGION=true MOTO_IAM_LOAD_MANAGED_POLICIES=true \
 	python3 "$EMULATOR" -H 127.0.0.1 -p "$PORT" >"$WORK/emulator.log" 2>&1 &
 MOTO_PID=$!

@@ -6,7 +6,7 @@
 # error that says so.
 set -e
 PKGS="gcc make pkg-config git libyaml-dev libjansson-dev libcurl4-openssl-dev
-liblua5.4-dev libgit2-dev libexpat1-dev libssl-dev valgrind time"
+liblua5.4-dev libgit2-dev libexpat1-dev libssl-dev valgrind time graphviz"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

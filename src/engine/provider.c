@@ -337,6 +337,9 @@ typedef struct task {
 	eng_done_fn done;  /* the caller's completion */
 	void *ud;          /* its argument */
 	notebox *box;      /* ctx.log's target, inside a Lua userdata */
+	lua_State *L;      /* the provider state, whose registry anchors box */
+	int box_ref;       /* registry reference keeping box alive until the task ends
+			    * (the provider may drop ctx long before that) */
 } task;
 
 static int ctx_log(lua_State *L)
@@ -366,8 +369,9 @@ static void setstr(lua_State *L, const char *k, const char *v)
 	lua_setfield(L, -2, k);
 }
 
-/* Pushes ctx; returns the notebox inside it. */
-static notebox *push_ctx(cairn_engine *e, const eng_ctx *c)
+/* Pushes ctx; returns the notebox inside it, anchored in the registry
+ * (*ref) so it outlives ctx until the task ends. */
+static notebox *push_ctx(cairn_engine *e, const eng_ctx *c, int *ref)
 {
 	lua_State *L = e->L;
 	notebox *box;
@@ -402,6 +406,8 @@ static notebox *push_ctx(cairn_engine *e, const eng_ctx *c)
 	box = lua_newuserdatauv(L, sizeof(*box), 0);
 	box->fn = c->note;
 	box->ud = c->note_ud;
+	lua_pushvalue(L, -1);
+	*ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_pushcclosure(L, ctx_log, 1);
 	lua_setfield(L, -2, "log");
 	return box;
@@ -415,6 +421,7 @@ static void task_done(void *ud, lua_State *co, int status, int nres, const char 
 	char *err = NULL;
 
 	t->box->fn = NULL;
+	luaL_unref(t->L, LUA_REGISTRYINDEX, t->box_ref);
 	if (ok) {
 		int base = lua_gettop(co) - nres + 1;
 		for (i = 0; i < n; i++) {
@@ -485,7 +492,8 @@ int eng_spawn(cairn_engine *e, const eng_ctx *c, const char *fn, json_t *const *
 	t = cairn_xcalloc(1, sizeof(*t));
 	t->done = done;
 	t->ud = ud;
-	t->box = push_ctx(e, c);
+	t->L = L;
+	t->box = push_ctx(e, c, &t->box_ref);
 	for (i = 0; i < nargs; i++) {
 		if (args[i])
 			cairn_luajson_push(L, args[i]);
@@ -494,6 +502,7 @@ int eng_spawn(cairn_engine *e, const eng_ctx *c, const char *fn, json_t *const *
 	}
 	/* function [T] ctx args... */
 	if (cairn_runner_spawn(e->runner, nargs + 1 + helper, task_done, t) < 0) {
+		luaL_unref(L, LUA_REGISTRYINDEX, t->box_ref);
 		free(t);
 		lua_settop(L, top);
 		return CAIRN_ERROR;

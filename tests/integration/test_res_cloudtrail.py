@@ -11,7 +11,7 @@ the next plan and are put right; destroy leaves nothing.
 moto 5 appends insight selectors instead of replacing them, keeps advanced
 event selectors when basic ones are put, gives a new trail no event
 selector and reports KmsKeyId as given: the test double
-tests/lib/moto_ext/s3kmsct.py behaves as CloudTrail documents. moto
+tests/lib/emulator/s3kmsct.py behaves as CloudTrail documents. moto
 does not check that the bucket policy lets CloudTrail write (AWS does:
 InsufficientS3BucketPolicyException); the stack below carries the policy
 AWS needs all the same.
@@ -20,7 +20,7 @@ import copy
 import json
 
 import cairntest
-import moto_ext
+import emulator
 
 ACCOUNT = cairntest.ACCOUNT
 REGION = cairntest.REGION
@@ -101,7 +101,7 @@ class TestCloudTrail(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_ext.installed():
+        with emulator.installed():
             super().setUpClass()
 
     def setUp(self):

@@ -1,5 +1,5 @@
 """EC2 networking resource types against moto (with cairn's EC2 test double,
-tests/lib/moto_ext/ec2.py, where moto drops what AWS keeps), every
+tests/lib/emulator/ec2.py, where moto drops what AWS keeps), every
 result checked with boto3, never with cairn's own reader alone:
 
   AWS::EC2::VPC, Subnet, InternetGateway, VPCGatewayAttachment, RouteTable,

@@ -1,6 +1,6 @@
 """AWS::EC2::VPCEndpoint (Gateway and Interface) and AWS::EC2::FlowLog (to S3
 and to CloudWatch Logs; of a VPC, a subnet and a network interface) against
-moto with cairn's EC2 test double (tests/lib/moto_ext/ec2.py: moto
+moto with cairn's EC2 test double (tests/lib/emulator/ec2.py: moto
 ignores PrivateDnsEnabled and ResetPolicy in ModifyVpcEndpoint and does not
 keep a flow log's DestinationOptions, all of which AWS does), every result
 checked with boto3.

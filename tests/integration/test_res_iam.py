@@ -11,7 +11,7 @@ Policies and an AWS::IAM::Policy on it live side by side), a pending create
 is adopted by find(), a name cairn did not make is never taken over, and
 what cairn refuses (console passwords, access keys) is a validation error.
 
-moto runs as tests/lib/moto_ext/moto_server, a documented test double that
+moto runs as tests/lib/emulator/moto_server, a documented test double that
 adds what moto 5 lacks and AWS documents: users' permissions boundaries,
 URL-encoded GetPolicyVersion documents, UpdateGroup with NewPath alone.
 Templates are written as JSON (which YAML reads), with long-form
@@ -24,7 +24,7 @@ import sys
 import cairntest
 
 sys.path.insert(0, os.path.join(cairntest.ROOT, "tests", "lib"))
-import moto_ext  # noqa: E402
+import emulator  # noqa: E402
 
 ACCOUNT = cairntest.ACCOUNT
 
@@ -76,7 +76,7 @@ class IamCase(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_ext.installed():
+        with emulator.installed():
             super().setUpClass()
 
     def setUp(self):

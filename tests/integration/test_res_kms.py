@@ -10,14 +10,14 @@ destroy leaves nothing (keys pending deletion, after the template's
 window).
 
 moto 5 lacks RotationPeriodInDays and reports no KeyUsage for a key
-created without one: the test double tests/lib/moto_ext/s3kmsct.py
+created without one: the test double tests/lib/emulator/s3kmsct.py
 adds both as KMS documents them.
 """
 import datetime
 import json
 
 import cairntest
-import moto_ext
+import emulator
 
 ACCOUNT = cairntest.ACCOUNT
 
@@ -89,7 +89,7 @@ class TestKms(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_ext.installed():
+        with emulator.installed():
             super().setUpClass()
 
     def setUp(self):

@@ -11,7 +11,7 @@ changes show in the next plan and are put right; destroy leaves nothing.
 Templates are written as JSON (which is YAML), built from Python dicts so
 that each step changes one thing. moto 5 drops parts of lifecycle rules
 and of the logging configuration, and answers PutBucketPolicy with a body
-S3 never sends: the test double tests/lib/moto_ext/s3kmsct.py
+S3 never sends: the test double tests/lib/emulator/s3kmsct.py
 behaves as S3 documents there.
 """
 import copy
@@ -20,7 +20,7 @@ import subprocess
 import time
 
 import cairntest
-import moto_ext
+import emulator
 
 LOG_POLICY = {
     "Version": "2012-10-17",
@@ -142,7 +142,7 @@ class TestS3(cairntest.CairnTestCase):
 
     @classmethod
     def setUpClass(cls):
-        with moto_ext.installed():
+        with emulator.installed():
             super().setUpClass()
 
     def setUp(self):

@@ -4,7 +4,7 @@ boto3 (never with cairn's own reader alone).
 moto 5.x lacks much of SageMaker (no UpdateEndpoint, UpdateNotebookInstance,
 UpdateDomain, model package group policies, DeleteModelPackage[Group]; no
 status transitions), so these tests run against the test double
-tests/lib/moto_ext/sagemaker.py, which adds what AWS documents to moto's own
+tests/lib/emulator/sagemaker.py, which adds what AWS documents to moto's own
 backend. Per type: create, then the live configuration matches; a second
 `plan -detailed-exitcode` exits 0; each updatable property changes in place
 (same physical id); a create-only change replaces (new id, old one gone); a

@@ -34,11 +34,11 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # The emulator with cairn's test doubles: moto_server plus, per service,
 # what moto 5.x lacks or gets wrong as AWS documents it (one module per
-# service in tests/lib/moto_ext/, each saying what it adds). Use it with
+# service in tests/lib/emulator/, each saying what it adds). Use it with
 # Moto(server=EMULATOR) or `moto_server = cairntest.EMULATOR` on a test
 # class; the default stays plain moto_server.
 EMULATOR = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         "moto_ext", "moto_server")]
+                                         "emulator", "moto_server")]
 MOTO_SAGEMAKER = EMULATOR
 
 

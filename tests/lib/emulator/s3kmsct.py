@@ -1,4 +1,4 @@
-"""moto_ext.s3kmsct: A TEST DOUBLE: patches to moto 5.x's S3, KMS and CloudTrail backends so
+"""emulator.s3kmsct: A TEST DOUBLE: patches to moto 5.x's S3, KMS and CloudTrail backends so
 that they behave as the AWS API references document, for cairn's provider
 tests. Nothing here is used by cairn itself; each patch says what AWS does
 and what moto does instead.

@@ -1,12 +1,12 @@
-"""moto_ext.sagemaker: a TEST DOUBLE. moto_server with the SageMaker behaviour
+"""emulator.sagemaker: a TEST DOUBLE. moto_server with the SageMaker behaviour
 that moto 5.x lacks or gets wrong, added to moto's own SageMaker backend
 before it serves, so cairn's SageMaker provider can be tested against the
 wire protocol as AWS documents it.
 
-    tests/lib/moto_ext/moto_server -H 127.0.0.1 -p 5000   (moto_server's arguments)
+    tests/lib/emulator/moto_server -H 127.0.0.1 -p 5000   (moto_server's arguments)
 
 cairntest.Moto(server=cairntest.EMULATOR) starts it, with the other
-services' doubles (tests/lib/moto_ext/). Nothing here is cairn: it stands in for AWS, and
+services' doubles (tests/lib/emulator/). Nothing here is cairn: it stands in for AWS, and
 what it does is what the SageMaker API reference documents (where it must
 guess, it says so below).
 

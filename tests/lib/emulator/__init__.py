@@ -1,11 +1,11 @@
-"""moto_ext: start the test double in this directory (moto_server with the
+"""emulator: start the test double in this directory (moto_server with the
 IAM operations moto 5 lacks; see the file moto_server) instead of moto's
 own, with cairntest's ordinary harness:
 
     class TestIam(cairntest.CairnTestCase):
         @classmethod
         def setUpClass(cls):
-            with moto_ext.installed():
+            with emulator.installed():
                 super().setUpClass()
 
 cairntest.Moto runs "moto_server" from PATH; installed() puts this

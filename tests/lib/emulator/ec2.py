@@ -1,4 +1,4 @@
-"""moto_ext.ec2: a TEST DOUBLE: moto's EC2 completed where it falls short of what AWS
+"""emulator.ec2: a TEST DOUBLE: moto's EC2 completed where it falls short of what AWS
 documents, for cairn's EC2 provider tests (tests/integration/test_res_ec2*.py).
 
 moto 5 emulates EC2 well enough to run cairn's EC2 providers, but it drops a

@@ -1,4 +1,4 @@
-"""moto_ext.accessanalyzer: a TEST DOUBLE for IAM Access Analyzer, which
+"""emulator.accessanalyzer: a TEST DOUBLE for IAM Access Analyzer, which
 moto 5.x does not implement at all (every request to the service answers
 HTTP 500). cairn audit reads ListAnalyzers in every region for CIS AWS
 Foundations 3.0 control 1.20; this double lets its tests and the demo

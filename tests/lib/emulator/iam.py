@@ -1,9 +1,9 @@
-"""moto_ext.iam: a TEST DOUBLE: the IAM behaviour moto 5 lacks, for cairn's
+"""emulator.iam: a TEST DOUBLE: the IAM behaviour moto 5 lacks, for cairn's
 IAM integration tests (tests/integration/test_res_iam.py) and everything
 that runs on cairntest.EMULATOR.
 
 Started in place of moto's own moto_server (this directory is put first on
-PATH, see moto_ext.installed() in tests/lib/moto_ext/__init__.py), it
+PATH, see emulator.installed() in tests/lib/emulator/__init__.py), it
 patches moto's IAM backend, then runs moto's server unchanged. Each patch
 implements what the AWS IAM API reference documents and moto 5.x leaves
 out; nothing here is used by cairn itself.
