@@ -9,9 +9,10 @@ emptied (cairn never deletes objects) and `cairn destroy --auto-approve`
 leaves nothing: boto3 finds no bucket, role, trail, alias, VPC, SageMaker
 resource, and every key is pending deletion.
 
-moto runs with tests/lib/moto_stacks.py, which joins the per-service test
-doubles (EC2, IAM, SageMaker, S3/KMS/CloudTrail) and fixes the moto
-behaviours the stacks meet (see its docstring). Expected policy documents
+moto runs with tests/lib/stacks_emulator.py: the emulator every test uses
+(tests/lib/emulator, the per-service test doubles), plus IAM policy
+evaluation with conditions for S3 and KMS and a TLS listener, and the other
+moto behaviours the stacks meet (see its docstring). Expected policy documents
 come from a second reading of the template (tests/lib/stackcheck.py) with
 the ARNs boto3 found, never from cairn's state.
 """
@@ -25,7 +26,7 @@ import cairntest
 import stackcheck
 
 STACKS = os.path.join(cairntest.ROOT, "stacks")
-MOTO_STACKS = [sys.executable, os.path.join(cairntest.ROOT, "tests", "lib", "moto_stacks.py")]
+STACKS_EMULATOR = [sys.executable, os.path.join(cairntest.ROOT, "tests", "lib", "stacks_emulator.py")]
 
 # types whose resources carry cairn's tags (the others are found by what they attach to)
 TAGGED = {
@@ -41,15 +42,15 @@ ENV_TAG = {"Key": "Environment", "Value": "dev"}
 
 
 class SeedStackCase(cairntest.CairnTestCase):
-    """moto_stacks with a second, TLS listener (the same accounts): cairn
+    """stacks_emulator with a second, TLS listener (the same accounts): cairn
     talks plain HTTP on loopback; the tests read and write objects over
     HTTPS, as the buckets' policies require."""
-    moto_server = MOTO_STACKS
+    moto_server = STACKS_EMULATOR
 
     @classmethod
     def setUpClass(cls):
         cls.tls_port = cairntest.free_port()
-        cls.moto_env = {"MOTO_STACKS_TLS_PORT": str(cls.tls_port)}
+        cls.moto_env = {"STACKS_EMULATOR_TLS_PORT": str(cls.tls_port)}
         super().setUpClass()
 
     def boto_tls(self, service, **kw):
@@ -312,7 +313,8 @@ class SeedStackCase(cairntest.CairnTestCase):
                 return
         self.fail("no alias for %s" % lid)
 
-    def assert_bucket(self, inv, lid, tpl, kms_key=None, log_bucket=None, log_prefix=None):
+    def assert_bucket(self, inv, lid, tpl, kms_key=None, log_bucket=None, log_prefix=None,
+                      bucket_key=True):
         """Versioned, encrypted (kms_key: with that key's ARN, else SSE-S3),
         public access blocked, ACLs disabled, a bucket policy that denies
         requests without TLS, and access logs to log_bucket."""
@@ -324,7 +326,7 @@ class SeedStackCase(cairntest.CairnTestCase):
         if kms_key:
             self.assertEqual(sse["SSEAlgorithm"], "aws:kms", lid)
             self.assertEqual(sse["KMSMasterKeyID"], inv[kms_key]["arn"], lid)
-            self.assertTrue(rule.get("BucketKeyEnabled"), lid)
+            self.assertEqual(bool(rule.get("BucketKeyEnabled")), bucket_key, lid)
         else:
             self.assertEqual(sse["SSEAlgorithm"], "AES256", lid)
         pab = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
@@ -519,7 +521,7 @@ class TestModelRegistry(SeedStackCase):
                                     log_bucket="AccessLogBucket", log_prefix="access-logs/models/")
         trail_bucket = self.assert_bucket(inv, "TrailBucket", tpl, kms_key="TrailKey",
                                           log_bucket="AccessLogBucket",
-                                          log_prefix="access-logs/cloudtrail/")
+                                          log_prefix="access-logs/cloudtrail/", bucket_key=False)
         self.assert_log_bucket(inv, "AccessLogBucket", tpl,
                                {"ModelBucket": "access-logs/models/",
                                 "TrailBucket": "access-logs/cloudtrail/"})
@@ -610,7 +612,8 @@ class TestS3Ingestion(SeedStackCase):
         data = self.assert_bucket(inv, "IngestionBucket", tpl, kms_key="IngestionKey",
                                   log_bucket="AccessLogBucket", log_prefix="access-logs/ingestion/")
         self.assert_bucket(inv, "TrailBucket", tpl, kms_key="TrailKey",
-                           log_bucket="AccessLogBucket", log_prefix="access-logs/cloudtrail/")
+                           log_bucket="AccessLogBucket", log_prefix="access-logs/cloudtrail/",
+                           bucket_key=False)
         self.assert_log_bucket(inv, "AccessLogBucket", tpl,
                                {"IngestionBucket": "access-logs/ingestion/",
                                 "TrailBucket": "access-logs/cloudtrail/"})

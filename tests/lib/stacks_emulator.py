@@ -1,19 +1,9 @@
 #!/usr/bin/env python3
-"""moto_stacks: a TEST DOUBLE for the seed-stack tests (tests/integration/
-test_stacks*.py). moto_server with every patch the per-service tests use,
-in one server, because a seed stack spans EC2, IAM, KMS, S3, CloudTrail and
-SageMaker at once:
-
-  - tests/lib/moto_ec2/double.py      (EC2: what moto's EC2 drops)
-  - tests/lib/moto_ext/moto_server    (IAM: boundaries, DeleteConflict, ...)
-  - tests/lib/moto_sagemaker.py       (SageMaker: status transitions, the
-                                       operations moto lacks, ...)
-  - tests/lib/moto_s3kmsct/patches.py (S3, KMS, CloudTrail: empty
-                                       PutBucketPolicy answers, lifecycle and
-                                       logging fields, rotation periods,
-                                       event selectors, ...)
-
-and what AWS does that moto does not, where the seed stacks meet it:
+"""stacks_emulator: a TEST DOUBLE for the seed-stack tests (tests/integration/
+test_stacks*.py): the emulator every test uses (tests/lib/emulator: moto
+with cairn's per-service doubles for EC2, IAM, S3, KMS, CloudTrail and
+SageMaker), plus what AWS does that moto does not, where the seed stacks
+meet it. (Not named moto_*: moto treats modules so named as its own.)
 
 Policy evaluation (S3 and KMS)
   moto evaluates conditions with StringEquals only, and a condition whose
@@ -53,7 +43,7 @@ Policy evaluation (S3 and KMS)
   Deny answers are AWS's: S3 AccessDenied (XML), KMS AccessDeniedException.
 
 TLS
-  With MOTO_STACKS_TLS_PORT set, the same server (the same accounts and
+  With STACKS_EMULATOR_TLS_PORT set, the same server (the same accounts and
   resources) also listens there with TLS (a self-signed certificate made
   at start), so a test can send one request over HTTPS and the same over
   plain HTTP and see what aws:SecureTransport changes.
@@ -77,17 +67,30 @@ EC2
     ("arn:aws:s3:::bucket/flow-logs/"), as EC2 documents; moto looks for a
     bucket named "bucket/flow-logs/" and reports it missing.
 
+IAM
+  - A role's trust policy with statements for several principals (a
+    service and a user): moto treats the statement for the other principal
+    as an explicit Deny (or fails with HTTP 500 on a Service-only one), so
+    the user cannot assume the role. Here a statement for another
+    principal does not apply, as in IAM.
+
+Signatures
+  - moto checks the signature of a form-encoded request (IAM, STS, EC2,
+    ...) against the parsed form encoded again as botocore encodes it, so
+    a client that encodes a space as "%20" (RFC 3986; AWS accepts it)
+    fails; and it signs a query string decoded ("prefix=incoming/" where
+    the client sent and signed "prefix=incoming%2F"). Here the signature
+    covers the body and the query as received, as in AWS.
+
 Everything else is moto's (and the patches named above). Started like
 moto_server:
 
-    python3 tests/lib/moto_stacks.py -H 127.0.0.1 -p 5000
+    python3 tests/lib/stacks_emulator.py -H 127.0.0.1 -p 5000
 """
 import base64
 import fnmatch
-import importlib.util
 import json
 import os
-import runpy
 import sys
 import threading
 from urllib.parse import parse_qs
@@ -95,19 +98,12 @@ from urllib.parse import parse_qs
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _load(name, *path):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, *path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _install_service_doubles():
-    _load("moto_ec2_double", "moto_ec2", "double.py").install()
-    # the IAM patches run at import; its __main__ block (the server) does not
-    runpy.run_path(os.path.join(HERE, "moto_ext", "moto_server"), run_name="moto_ext_patches")
-    _load("moto_sagemaker", "moto_sagemaker.py")      # patches at import
-    _load("moto_s3kmsct_patches", "moto_s3kmsct", "patches.py").apply()
+    sys.path.insert(0, HERE)
+    import emulator.ec2  # noqa: F401  (each patches moto on import)
+    import emulator.iam  # noqa: F401
+    import emulator.s3kmsct  # noqa: F401
+    import emulator.sagemaker  # noqa: F401
 
 
 # ---- the request being served ---------------------------------------------------------
@@ -116,14 +112,52 @@ _request = threading.local()
 
 
 def _middleware(app):
-    """Keeps the WSGI environ of the request this thread serves."""
+    """Keeps the WSGI environ of the request this thread serves, and the
+    exact bytes of a form-encoded body (which the form parser consumes)."""
+    import io
+
     def serve(environ, start_response):
         _request.environ = environ
+        _request.form_body = None
+        ctype = environ.get("CONTENT_TYPE", "")
+        length = environ.get("CONTENT_LENGTH")
+        if ctype.startswith("application/x-www-form-urlencoded") and length:
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+            _request.form_body = body
         try:
             return app(environ, start_response)
         finally:
             _request.environ = None
+            _request.form_body = None
     return serve
+
+
+def _install_signature_over_received_body():
+    """moto recomputes the signature of a form-encoded (query protocol)
+    request from the parsed form, encoded as botocore encodes it (spaces as
+    "+"); a client that sends "%20", as RFC 3986 has it and AWS accepts,
+    fails with SignatureDoesNotMatch. AWS signs the bytes it receives: so
+    does this. Likewise the query string: moto signs its decoded form
+    ("prefix=incoming/"), the client signed what it sent
+    ("prefix=incoming%2F")."""
+    from moto.iam.access_control import IAMRequestBase
+    create = IAMRequestBase._create_aws_request
+
+    def create_aws_request(self):
+        request = create(self)
+        body = getattr(_request, "form_body", None)
+        if body is not None and not self._body:
+            request.data = body
+        environ = _environ()
+        raw = environ and (environ.get("RAW_URI") or environ.get("REQUEST_URI"))
+        if raw and "?" in raw:
+            # the query as sent: moto's URL has it decoded ("prefix=a/b"),
+            # which botocore then signs as it stands
+            request.url = request.url.split("?", 1)[0] + "?" + raw.split("?", 1)[1]
+        return request
+
+    IAMRequestBase._create_aws_request = create_aws_request
 
 
 def _environ():
@@ -610,8 +644,41 @@ def _install_flow_log_folders():
     FlowLogsBackend.create_flow_logs = create_flow_logs
 
 
+def _install_trust_policy_principals():
+    """moto evaluates a role's trust policy statement by statement, and a
+    statement for another principal counts as an explicit Deny (and one
+    with a Service principal only fails with a TypeError, HTTP 500): a
+    trust policy that lets both a service and a user assume the role
+    refuses the user. In IAM a statement for another principal does not
+    apply; the user's statement allows."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    evaluate = IAMPolicyStatement.is_action_permitted
+
+    def names(statement, principal):
+        expected = statement.get("Principal")
+        if expected == "*":
+            return True
+        aws = expected.get("AWS") if isinstance(expected, dict) else None
+        aws = _listed(aws)
+        account = principal.split(":")[4] if principal.count(":") >= 5 else None
+        return "*" in aws or principal in aws or \
+            (account and ("arn:aws:iam::%s:root" % account in aws or account in aws))
+
+    def is_action_permitted(self, action, resource="*", principal=None,
+                            incoming_condition_values=None):
+        if principal and isinstance(self._statement.get("Principal"), (dict, str)) and \
+                not names(self._statement, principal):
+            return PermissionResult.NEUTRAL
+        return evaluate(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+    IAMPolicyStatement._check_principal = lambda self, principal: names(self._statement, principal)
+
+
 def install():
     _install_service_doubles()
+    _install_trust_policy_principals()
+    _install_signature_over_received_body()
     _install_s3_policy_evaluation()
     _install_kms_authorization()
     _install_s3_kms_checks()
@@ -636,7 +703,7 @@ def main(argv):
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True
     served = _middleware(app)
-    tls_port = os.environ.get("MOTO_STACKS_TLS_PORT")
+    tls_port = os.environ.get("STACKS_EMULATOR_TLS_PORT")
     if tls_port:
         threading.Thread(target=run_simple, args=(args.host, int(tls_port), served),
                          kwargs={"threaded": True, "ssl_context": "adhoc"}, daemon=True).start()
