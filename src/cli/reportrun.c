@@ -189,13 +189,20 @@ int cli_reportrun_emit(cli_reportrun *rr, cairn_report *r)
 	memset(&res, 0, sizeof(res));
 	rc = cairn_report_commit(r, &rr->commit, &res);
 	if (rc < 0) {
-		cli_fail(rr->cmd, "--commit %s: %s", rr->commit.repo, cairn_error_last());
+		/* the message says what failed; a commit made before a failed
+		 * push stands, and is said first */
+		char *why = cairn_xstrdup(cairn_error_last());
+		if (res.committed)
+			fprintf(stderr, "cairn %s: committed %.12s on branch %s of %s\n", rr->cmd,
+			        res.commit, res.branch ? res.branch : "?", rr->commit.repo);
+		cli_fail(rr->cmd, "--commit %s: %s", rr->commit.repo, why);
+		free(why);
 		cairn_commit_result_dispose(&res);
 		return -1;
 	}
 	if (res.committed) {
-		fprintf(stderr, "cairn %s: committed %.12s on branch %s of %s:", rr->cmd,
-		        res.commit, res.branch ? res.branch : "?", rr->commit.repo);
+		fprintf(stderr, "cairn %s: committed %.12s on branch %s of %s:", rr->cmd, res.commit,
+		        res.branch ? res.branch : "?", rr->commit.repo);
 		for (i = 0; i < res.npaths; i++)
 			fprintf(stderr, " %s", res.paths[i]);
 		fputc('\n', stderr);

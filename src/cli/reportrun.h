@@ -56,7 +56,7 @@ enum {
 	 "REPO  commit reports/<stack>/ into the git repository REPO (created if missing)"}, \
 	{"branch", 1, CLI_RR_BRANCH, "NAME  the branch to commit to (default: HEAD's)"},   \
 	{"author", 1, CLI_RR_AUTHOR,                                                      \
-	 "'NAME <EMAIL>'  the commit's author (default: GIT_AUTHOR_NAME/EMAIL, git config)"}, \
+	 "AUTHOR  the commit's author, 'Name <email>' (default: GIT_AUTHOR_*, git config)"}, \
 	{"always", 0, CLI_RR_ALWAYS, "commit even when no report file changed"},          \
 	{"push", 1, CLI_RR_PUSH, "REMOTE  push the branch to REMOTE (a remote name, URL or path)"}
 

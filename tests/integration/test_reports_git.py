@@ -177,6 +177,15 @@ class TestReportsGit(cairntest.CairnTestCase):
                          self.git(self.repo, "rev-parse", "HEAD").strip())
         self.assertEqual(self.git(self.repo, "rev-parse", "origin/" + branch).strip(),
                          self.git(self.repo, "rev-parse", "HEAD").strip())
+        # a push that fails: exit 1, saying why; the commit made before it stands
+        self.boto("s3").put_bucket_versioning(Bucket=self.bucket,
+                                              VersioningConfiguration={"Status": "Enabled"})
+        r = self.run_cmd("drift", "--push", os.path.join(self.tmp, "nowhere"), expect=1)
+        self.assertIn("committed ", r.stderr)
+        self.assertIn("has no remote of that name, and there is no repository at that path",
+                      r.stderr)
+        self.assertEqual(self.git(self.repo, "log", "-1", "--format=%s"),
+                         "drift: secure: in sync (2 resources)\n")
 
     def test_no_secret_reaches_the_repository(self):
         # credentials planted where reports show them: a drifted tag and the
