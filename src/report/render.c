@@ -904,9 +904,9 @@ static void md_audit(cairn_buf *b, const cairn_report *r)
 	md_facts(b, r);
 
 	md_control_section(b, r, CAIRN_REPORT_FAILED, "Failed controls",
-			   "Most severe first. Each finding names the resource, where it is "
-			   "written in the template, the property at fault, the value the "
-			   "control expects and the value found.",
+			   "Most severe first. Each finding names the resource (or, for the "
+			   "account, what it is about), where it is written in the template, "
+			   "the property at fault and the value found in AWS.",
 			   "No control failed.");
 	md_control_section(b, r, CAIRN_REPORT_NOT_DECIDED, "Controls not decided",
 			   "cairn could not decide these controls; each finding says why. They "
