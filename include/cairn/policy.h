@@ -88,6 +88,12 @@ size_t cairn_policy_set_count(const cairn_policy_set *set);
 const cairn_policy *cairn_policy_set_at(const cairn_policy_set *set, size_t i);
 /* By id, case-insensitive (waivers may write CIS-3.1). NULL if none. */
 const cairn_policy *cairn_policy_set_find(const cairn_policy_set *set, const char *id);
+/* 1 when a waiver's Control names policy p: its id (any case),
+ * "<pack>/<id>", or "<framework>/<control id>" of one of its mappings
+ * ("cis-aws-3.0/2.1.4" covers every policy mapped to that control). The
+ * rule cairn_policy_run applies; reports use it to list each waiver under
+ * the controls it covers. */
+int cairn_policy_control_matches(const char *control, const cairn_policy *p);
 /* 1 when some policy of the set belongs to pack. */
 int cairn_policy_set_has_pack(const cairn_policy_set *set, const char *pack);
 

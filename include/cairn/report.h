@@ -103,6 +103,8 @@ typedef struct cairn_report_drift {
 typedef struct cairn_report_finding {
 	cairn_report_status status; /* FAILED, WAIVED or NOT_DECIDED */
 	char *resource;             /* logical id; NULL for an account-level finding */
+	char *subject;              /* account-level: what it is about ("root user", "region
+				     * eu-west-1"), or NULL */
 	char *type;                 /* resource type, or NULL */
 	char *physical_id;          /* live id, or NULL */
 	cairn_report_location loc;  /* the property (or resource) in the template */
@@ -131,10 +133,12 @@ typedef struct cairn_report_control {
 	cairn_report_status status;         /* derived: FAILED > NOT_DECIDED > WAIVED > PASSED */
 } cairn_report_control;
 
-/* A waiver written in the template (Metadata.Cairn.Waivers). */
+/* A waiver written in the template (Metadata.Cairn.Waivers): on a
+ * resource, it covers that resource's findings; at the template's top
+ * level (resource NULL), the account-level findings. */
 typedef struct cairn_report_waiver {
 	char *control;                     /* control id it waives */
-	char *resource;                    /* logical id it is written on */
+	char *resource;                    /* logical id it is written on; NULL: template level */
 	char *reason;
 	char *approver;
 	char *expires;                     /* as written, "2026-12-31" */
@@ -171,6 +175,11 @@ void cairn_report_free(cairn_report *r);
 int cairn_report_set_template(cairn_report *r, const char *path, const char *sha256);
 /* The state read: its serial (< 0: none) and lineage (may be NULL). */
 void cairn_report_set_state(cairn_report *r, long long serial, const char *lineage);
+/* Audit: the regions whose account settings were read (copied, sorted
+ * and de-duplicated; n 0 unsets). */
+void cairn_report_set_regions(cairn_report *r, const char *const *regions, size_t n);
+size_t cairn_report_region_count(const cairn_report *r);
+const char *cairn_report_region_at(const cairn_report *r, size_t i);
 /* cairn's version (default CAIRN_VERSION). */
 void cairn_report_set_version(cairn_report *r, const char *version);
 /* When the run happened (RFC 3339), printed by the renderers; NULL unsets.
@@ -209,11 +218,14 @@ cairn_report_finding *cairn_report_control_finding(cairn_report_control *c,
 						   const char *resource, const char *type,
 						   const char *message);
 void cairn_report_finding_locate(cairn_report_finding *f, const char *file, int line, int col);
+/* What an account-level finding is about ("root user"); NULL unsets. */
+void cairn_report_finding_subject(cairn_report_finding *f, const char *subject);
 void cairn_report_finding_physical_id(cairn_report_finding *f, const char *physical_id);
 /* path NULL: none; expected/actual borrowed (deep-copied), NULL: none. */
 void cairn_report_finding_values(cairn_report_finding *f, const char *path,
 				 const json_t *expected, const json_t *actual);
 
+/* resource NULL: a template-level waiver, for account-level findings. */
 cairn_report_waiver *cairn_report_add_waiver(cairn_report *r, const char *control,
 					     const char *resource, const char *reason,
 					     const char *approver, const char *expires,

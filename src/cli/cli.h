@@ -72,6 +72,8 @@ int cli_cmd_aws_lua(int argc, char **argv);
 int cli_cmd_aws_sigv4(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_policy(int argc, char **argv);
+int cli_cmd_drift(int argc, char **argv);
+int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_aws_build(int argc, char **argv);
 
 #endif

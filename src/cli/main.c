@@ -30,6 +30,8 @@ static const command commands[] = {
 	{"apply", cli_cmd_apply, "create, update and delete resources to match a stack (or a saved plan)"},
 	{"destroy", cli_cmd_destroy, "delete every resource of a stack"},
 	{"output", cli_cmd_output, "print a stack's outputs from its state"},
+	{"drift", cli_cmd_drift, "compare the live resources of a stack with what was last applied"},
+	{"audit", cli_cmd_audit, "judge the live stack and the account against the policies, with drift"},
 	{"state", cli_cmd_state, "list, show or remove resources in a stack's state"},
 	{"force-unlock", cli_cmd_force_unlock, "break the lock of a state whose holder is gone"},
 	{"whoami", cli_cmd_whoami, "show the AWS identity and where its credentials come from"},

@@ -158,8 +158,10 @@ static int load_stack(cli_planrun *r, const char *file, const char *state_dir)
 	rc = cairn_stack_load(&r->stack, file, &r->so.opts, &d);
 	cairn_diags_print(&d, stderr);
 	if (rc < 0)
-		fprintf(stderr, "cairn %s: %zu error%s in %s; nothing was planned\n", r->cmd,
-			d.nerrors, d.nerrors == 1 ? "" : "s", file);
+		fprintf(stderr, "cairn %s: %zu error%s in %s; nothing was %s\n", r->cmd,
+			d.nerrors, d.nerrors == 1 ? "" : "s", file,
+			strcmp(r->cmd, "drift") == 0 || strcmp(r->cmd, "audit") == 0 ? "checked"
+										      : "planned");
 	cairn_diags_dispose(&d);
 	return rc < 0 ? -1 : 0;
 }

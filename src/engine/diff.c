@@ -21,7 +21,10 @@
  * The walk that produces changes descends into objects, and into lists of
  * objects of the same length, so a change is reported at the deepest path
  * where the two sides still have the same shape; anything else is one
- * change of the whole value. A change replaces the resource when its path
+ * change of the whole value. In a set of objects (a role's Policies), the
+ * items that are equal are paired off first; when exactly one item on
+ * each side is left, the walk descends into that pair, at the desired
+ * item's index (Policies[2].PolicyDocument). A change replaces the resource when its path
  * (keys only, "/"-separated) is, or is inside, or contains a create-only
  * path of the type (cairn_type_is_create_only); a change at an immutable
  * path (a KMS key's KeySpec) is flagged, and plan refuses it. Keys the last apply set and the template no longer
@@ -688,6 +691,40 @@ static void walk_object(walk *w, const json_t *schema, const json_t *d, const js
 	}
 }
 
+/* A set of objects of the same size on both sides: the index in d of the
+ * only item no live item equals, and in *li the only live item left over
+ * (both -1 when it is not exactly one of each). */
+static long lone_pair(const json_t *item, const json_t *d, const json_t *l, long *li)
+{
+	size_t n = json_array_size(d), i, j;
+	char *used = cairn_xcalloc(n ? n : 1, 1);
+	long di = -1;
+	int left = 0;
+	*li = -1;
+	for (i = 0; i < n; i++) {
+		int matched = 0;
+		for (j = 0; j < n && !matched; j++)
+			if (!used[j] &&
+			    cairn_diff_equal(item, json_array_get(d, i), json_array_get(l, j))) {
+				used[j] = 1;
+				matched = 1;
+			}
+		if (!matched) {
+			di = (long)i;
+			left++;
+		}
+	}
+	for (j = 0; j < n && left == 1; j++)
+		if (!used[j])
+			*li = (long)j;
+	free(used);
+	if (left != 1 || *li < 0) {
+		*li = -1;
+		return -1;
+	}
+	return di;
+}
+
 static void walk_value(walk *w, const json_t *schema, const json_t *d, const json_t *l,
 		       const json_t *p)
 {
@@ -711,6 +748,22 @@ static void walk_value(walk *w, const json_t *schema, const json_t *d, const jso
 	}
 	if (cairn_diff_equal(schema, d, l))
 		return;
+	if (l && json_is_array(d) && json_is_array(l) && json_array_size(d) == json_array_size(l) &&
+	    k && !strcmp(k, "List") && json_is_true(json_object_get(schema, "set")) &&
+	    json_is_object(json_array_get(d, 0)) && !has_unknown(d)) {
+		const json_t *item = json_object_get(schema, "item");
+		long li, di = lone_pair(item, d, l, &li);
+		if (di >= 0 && json_is_object(json_array_get(d, (size_t)di)) &&
+		    json_is_object(json_array_get(l, (size_t)li))) {
+			size_t plen = w->path.len;
+			cairn_buf_printf(&w->path, "[%ld]", di);
+			walk_value(w, item, json_array_get(d, (size_t)di),
+				   json_array_get(l, (size_t)li), NULL);
+			w->path.len = plen;
+			w->path.ptr[plen] = '\0';
+			return;
+		}
+	}
 	if (l && json_is_array(d) && json_is_array(l) &&
 	    json_array_size(d) == json_array_size(l) && (!k || !strcmp(k, "List")) &&
 	    !json_is_true(json_object_get(schema, "set"))) {

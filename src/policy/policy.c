@@ -680,6 +680,11 @@ static int control_matches(const char *control, const cairn_policy *p)
 	return 0;
 }
 
+int cairn_policy_control_matches(const char *control, const cairn_policy *p)
+{
+	return control && p && control_matches(control, p);
+}
+
 static int control_known(const cairn_policy_set *set, const char *control)
 {
 	size_t i;

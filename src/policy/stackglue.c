@@ -19,11 +19,24 @@ int cairn_policy_locate_template(void *ud, const char *logical_id, const char *p
 	if (!t)
 		return -1;
 	if (!logical_id) {
-		/* A stack-level result: the template's Metadata.Cairn, when written. */
+		/* A stack-level result: the template's Metadata.Cairn, when
+		 * written; a path from the template's root ("Metadata.Cairn.
+		 * Waivers[1].Expires", what waiver errors name) as it says. */
 		if (path && *path) {
-			char *ptr = cairn_xasprintf("/Metadata/Cairn/%s", path);
-			int rc = cairn_template_mark(t, ptr, line, col);
-			free(ptr);
+			cairn_buf ptr = CAIRN_BUF_INIT;
+			const char *p;
+			int rc;
+			if (strncmp(path, "Metadata.", 9) != 0)
+				cairn_buf_puts(&ptr, "/Metadata/Cairn");
+			cairn_buf_putc(&ptr, '/');
+			for (p = path; *p; p++) {
+				if (*p == '.' || *p == '[')
+					cairn_buf_putc(&ptr, '/');
+				else if (*p != ']')
+					cairn_buf_putc(&ptr, *p);
+			}
+			rc = cairn_template_mark(t, cairn_buf_cstr(&ptr), line, col);
+			cairn_buf_dispose(&ptr);
 			return rc == 0 ? 0 : -1;
 		}
 		return -1;

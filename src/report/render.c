@@ -138,12 +138,12 @@ static const cairn_report_waiver *waiver_for(const cairn_report *r, const char *
 					     const char *resource)
 {
 	size_t i;
-	if (!resource)
-		return NULL;
-	for (i = 0; i < r->nwaivers; i++)
+	for (i = 0; i < r->nwaivers; i++) {
+		const char *wr = r->waivers[i]->resource;
 		if (strcmp(r->waivers[i]->control, control) == 0 &&
-		    strcmp(r->waivers[i]->resource, resource) == 0)
+		    (wr && resource ? strcmp(wr, resource) == 0 : wr == resource))
 			return r->waivers[i];
+	}
 	return NULL;
 }
 
@@ -192,6 +192,10 @@ static void text_header(tctx *t, const cairn_report *r, const char *what)
 	if (r->state_serial >= 0)
 		cairn_buf_printf(b, ", state serial %lld", r->state_serial);
 	cairn_buf_putc(b, '\n');
+	if (r->kind == CAIRN_REPORT_AUDIT && r->nregions)
+		cairn_buf_printf(b, "  account settings read in %zu %s (%s%s)\n", r->nregions,
+				 plural(r->nregions, "region", "regions"), r->regions[0],
+				 r->nregions > 1 ? ", ..." : "");
 	if (r->generated_at)
 		cairn_buf_printf(b, "  generated at %s by cairn %s\n", r->generated_at, r->version);
 	cairn_buf_putc(b, '\n');
@@ -286,15 +290,22 @@ static void text_control(tctx *t, const cairn_report *r, const cairn_report_cont
 			cairn_buf_printf(b, "%s (%s)", f->resource, f->type ? f->type : "resource");
 		else
 			cairn_buf_puts(b, "account");
+		if (f->subject)
+			cairn_buf_printf(b, " [%s]", f->subject);
 		text_loc(b, &f->loc);
 		if (f->path)
 			cairn_buf_printf(b, ": %s", f->path);
 		cairn_buf_printf(b, ": %s\n", f->message);
-		if (f->expected || f->actual) {
+		if (f->expected && f->actual) {
 			char *e = value_text(f->expected), *a = value_text(f->actual);
 			cairn_buf_printf(b, "      expected %s, actual %s\n", e, a);
 			free(e);
 			free(a);
+		} else if (f->expected || f->actual) {
+			/* a policy names the value at fault, not always the one it wants */
+			char *e = value_text(f->expected ? f->expected : f->actual);
+			cairn_buf_printf(b, "      %s %s\n", f->expected ? "expected" : "found", e);
+			free(e);
 		}
 		if (w && f->status == CAIRN_REPORT_WAIVED)
 			cairn_buf_printf(b, "      waived by %s until %s: %s\n", w->approver, w->expires,
@@ -340,7 +351,8 @@ static void text_audit(tctx *t, const cairn_report *r, unsigned flags)
 			const cairn_report_waiver *w = r->waivers[i];
 			cairn_buf_printf(b, "  %-7s %s on %s, approved by %s, expires %s: %s\n",
 					 cairn_report_waiver_status_name(w->status), w->control,
-					 w->resource, w->approver, w->expires, w->reason);
+					 w->resource ? w->resource : "the account (template level)",
+					 w->approver, w->expires, w->reason);
 		}
 		cairn_buf_putc(b, '\n');
 	}
@@ -524,6 +536,17 @@ static void md_facts(cairn_buf *b, const cairn_report *r)
 	}
 	if (r->state_serial >= 0)
 		cairn_buf_printf(b, "| State serial | %lld |\n", r->state_serial);
+	if (r->kind == CAIRN_REPORT_AUDIT && r->nregions) {
+		size_t i;
+		cairn_buf_printf(b, "| Account settings read in | %zu %s: ", r->nregions,
+				 plural(r->nregions, "region", "regions"));
+		for (i = 0; i < r->nregions; i++) {
+			if (i)
+				cairn_buf_puts(b, ", ");
+			md_text(b, r->regions[i]);
+		}
+		cairn_buf_puts(b, " |\n");
+	}
 	cairn_buf_puts(b, "| cairn version | ");
 	md_code(b, r->version, 1);
 	cairn_buf_puts(b, " |\n");
@@ -756,6 +779,11 @@ static void md_finding(cairn_buf *b, const cairn_report *r, const cairn_report_c
 	} else {
 		cairn_buf_puts(b, "The AWS account");
 	}
+	if (f->subject) {
+		cairn_buf_puts(b, " (");
+		md_text(b, f->subject);
+		cairn_buf_puts(b, ")");
+	}
 	if (f->physical_id) {
 		cairn_buf_puts(b, ", physical id ");
 		md_code(b, f->physical_id, 0);
@@ -769,10 +797,10 @@ static void md_finding(cairn_buf *b, const cairn_report *r, const cairn_report_c
 		md_code(b, f->path, 0);
 		cairn_buf_putc(b, '\n');
 	}
-	if (f->expected || f->actual) {
+	if (f->expected)
 		md_value_item(b, "Expected", f->expected);
-		md_value_item(b, "Actual", f->actual);
-	}
+	if (f->actual)
+		md_value_item(b, f->expected ? "Actual" : "Value found", f->actual);
 	cairn_buf_puts(b, f->status == CAIRN_REPORT_NOT_DECIDED ? "- Why not decided: "
 								: "- Finding: ");
 	md_text(b, f->message);
@@ -876,9 +904,9 @@ static void md_audit(cairn_buf *b, const cairn_report *r)
 	md_facts(b, r);
 
 	md_control_section(b, r, CAIRN_REPORT_FAILED, "Failed controls",
-			   "Most severe first. Each finding names the resource, where it is "
-			   "written in the template, the property at fault, the value the "
-			   "control expects and the value found.",
+			   "Most severe first. Each finding names the resource (or, for the "
+			   "account, what it is about), where it is written in the template, "
+			   "the property at fault and the value found in AWS.",
 			   "No control failed.");
 	md_control_section(b, r, CAIRN_REPORT_NOT_DECIDED, "Controls not decided",
 			   "cairn could not decide these controls; each finding says why. They "
@@ -903,7 +931,10 @@ static void md_audit(cairn_buf *b, const cairn_report *r)
 			cairn_buf_puts(b, "| ");
 			md_text(b, w->control);
 			cairn_buf_puts(b, " | ");
-			md_code(b, w->resource, 1);
+			if (w->resource)
+				md_code(b, w->resource, 1);
+			else
+				cairn_buf_puts(b, "the account (template level)");
 			cairn_buf_puts(b, " | ");
 			md_text(b, w->reason);
 			cairn_buf_puts(b, " | ");

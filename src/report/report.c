@@ -267,6 +267,7 @@ static void drift_free(cairn_report_drift *d)
 static void finding_free(cairn_report_finding *f)
 {
 	free(f->resource);
+	free(f->subject);
 	free(f->type);
 	free(f->physical_id);
 	loc_dispose(&f->loc);
@@ -316,6 +317,7 @@ void cairn_report_free(cairn_report *r)
 	free(r->generated_at);
 	free(r->template_path);
 	free(r->state_lineage);
+	cairn_report_set_regions(r, NULL, 0);
 	for (i = 0; i < r->npolicies; i++) {
 		free(r->policies[i]->path);
 		free(r->policies[i]);
@@ -507,6 +509,11 @@ void cairn_report_finding_locate(cairn_report_finding *f, const char *file, int 
 	loc_set(&f->loc, file, line, col);
 }
 
+void cairn_report_finding_subject(cairn_report_finding *f, const char *subject)
+{
+	set_str(&f->subject, subject);
+}
+
 void cairn_report_finding_physical_id(cairn_report_finding *f, const char *physical_id)
 {
 	set_str(&f->physical_id, physical_id);
@@ -597,6 +604,8 @@ static int cmp_finding(const void *a, const void *b)
 	int c;
 	if ((c = natcmp0(x->resource, y->resource)) != 0)
 		return c;
+	if ((c = natcmp0(x->subject, y->subject)) != 0)
+		return c;
 	if ((c = natcmp0(x->path, y->path)) != 0)
 		return c;
 	if ((c = natcmp0(x->message, y->message)) != 0)
@@ -645,11 +654,11 @@ static const cairn_report_waiver *find_waiver(const cairn_report *r, const char 
 					      const char *resource)
 {
 	size_t i;
-	if (!control || !resource)
+	if (!control)
 		return NULL;
 	for (i = 0; i < r->nwaivers; i++)
-		if (strcmp(r->waivers[i]->control, control) == 0 &&
-		    strcmp(r->waivers[i]->resource, resource) == 0)
+		if (r->waivers[i]->control && strcmp(r->waivers[i]->control, control) == 0 &&
+		    natcmp0(r->waivers[i]->resource, resource) == 0)
 			return r->waivers[i];
 	return NULL;
 }
@@ -787,15 +796,16 @@ int cairn_report_finish(cairn_report *r)
 	sort_n(r->waivers, r->nwaivers, sizeof(*r->waivers), cmp_waiver);
 	for (i = 0; i < r->nwaivers; i++) {
 		cairn_report_waiver *w = r->waivers[i];
-		if (empty(w->control) || empty(w->resource) || empty(w->reason) ||
+		if (empty(w->control) || (w->resource && !*w->resource) || empty(w->reason) ||
 		    empty(w->approver) || empty(w->expires))
-			return invalid("waiver of %s on %s: control, resource, reason, approver and "
-				       "expiry are all required",
+			return invalid("waiver of %s on %s: control, reason, approver and expiry are "
+				       "all required (and the resource, when given, is not empty)",
 				       w->control ? w->control : "(no control)",
-				       w->resource ? w->resource : "(no resource)");
+				       w->resource ? w->resource : "the template");
 		if (i > 0 && strcmp(r->waivers[i - 1]->control, w->control) == 0 &&
-		    strcmp(r->waivers[i - 1]->resource, w->resource) == 0)
-			return invalid("control %s is waived twice on %s", w->control, w->resource);
+		    natcmp0(r->waivers[i - 1]->resource, w->resource) == 0)
+			return invalid("control %s is waived twice on %s", w->control,
+				       w->resource ? w->resource : "the template");
 		w->status = w->expired ? CAIRN_REPORT_WAIVER_EXPIRED : CAIRN_REPORT_WAIVER_UNUSED;
 	}
 
@@ -961,6 +971,45 @@ static void copy_header(const cairn_report *from, cairn_report *to)
 		cairn_report_add_secret(to, from->secrets[i]);
 }
 
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cairn_report_set_regions(cairn_report *r, const char *const *regions, size_t n)
+{
+	size_t i, k = 0;
+	for (i = 0; i < r->nregions; i++)
+		free(r->regions[i]);
+	free(r->regions);
+	r->regions = NULL;
+	r->nregions = 0;
+	if (n == 0)
+		return;
+	r->regions = cairn_xcalloc(n, sizeof(char *));
+	for (i = 0; i < n; i++)
+		r->regions[i] = cairn_xstrdup(regions[i]);
+	qsort(r->regions, n, sizeof(char *), cmp_cstr);
+	for (i = 0; i < n; i++) {
+		if (k > 0 && strcmp(r->regions[k - 1], r->regions[i]) == 0) {
+			free(r->regions[i]);
+			continue;
+		}
+		r->regions[k++] = r->regions[i];
+	}
+	r->nregions = k;
+}
+
+size_t cairn_report_region_count(const cairn_report *r)
+{
+	return r->nregions;
+}
+
+const char *cairn_report_region_at(const cairn_report *r, size_t i)
+{
+	return i < r->nregions ? r->regions[i] : NULL;
+}
+
 int cairn_report_drift_part(cairn_report *audit, cairn_report **out)
 {
 	cairn_report *d;
@@ -1114,6 +1163,7 @@ static json_t *control_json(const cairn_report *r, const cairn_report_control *c
 		json_t *x = json_object();
 		put_str(x, "status", cairn_report_status_name(f->status));
 		put_str(x, "resource", f->resource);
+		put_str(x, "subject", f->subject);
 		put_str(x, "type", f->type);
 		put_str(x, "physical_id", f->physical_id);
 		put_loc(x, &f->loc);
@@ -1164,6 +1214,12 @@ json_t *cairn__report_to_json_raw(const cairn_report *r)
 			put(st, "serial", json_integer(r->state_serial));
 		put_str(st, "lineage", r->state_lineage);
 		put(o, "state", st);
+	}
+	if (r->kind == CAIRN_REPORT_AUDIT && r->nregions) {
+		json_t *a = json_array();
+		for (i = 0; i < r->nregions; i++)
+			json_array_append_new(a, json_string(r->regions[i]));
+		put(o, "regions", a);
 	}
 	if (r->kind == CAIRN_REPORT_DRIFT) {
 		cairn__report_drift_json(r, o);
@@ -1511,9 +1567,9 @@ static int parse_control(const pctx *p, const char *where, const json_t *v, cair
 {
 	static const char *const keys[] = {"id",         "title",       "severity", "status",
 					   "frameworks", "remediation", "findings", NULL};
-	static const char *const fkeys[] = {"status", "resource", "type",   "physical_id",
-					    "location", "path",   "message", "expected",
-					    "actual",   "waiver", NULL};
+	static const char *const fkeys[] = {"status",   "resource", "subject", "type",
+					    "physical_id", "location", "path", "message",
+					    "expected", "actual",   "waiver",  NULL};
 	static const char *const fstatus[] = {"failed", "waived", "not_decided"};
 	static const cairn_report_status fmap[] = {CAIRN_REPORT_FAILED, CAIRN_REPORT_WAIVED,
 						   CAIRN_REPORT_NOT_DECIDED};
@@ -1574,12 +1630,13 @@ static int parse_control(const pctx *p, const char *where, const json_t *v, cair
 	}
 	json_array_foreach(findings, i, x) {
 		char *w = idx(where, "findings", i);
-		const char *res, *type, *pid, *path, *msg;
+		const char *res, *subj, *type, *pid, *path, *msg;
 		int st;
 		cairn_report_finding *f;
 		if ((rc = want_object(p, w, x)) < 0 || (rc = only_keys(p, w, x, fkeys)) < 0 ||
 		    (rc = get_enum(p, w, x, "status", fstatus, CAIRN_ARRAY_SIZE(fstatus), &st)) < 0 ||
 		    (rc = get_str(p, w, x, "resource", 0, &res)) < 0 ||
+		    (rc = get_str(p, w, x, "subject", 0, &subj)) < 0 ||
 		    (rc = get_str(p, w, x, "type", 0, &type)) < 0 ||
 		    (rc = get_str(p, w, x, "physical_id", 0, &pid)) < 0 ||
 		    (rc = get_str(p, w, x, "path", 0, &path)) < 0 ||
@@ -1589,6 +1646,7 @@ static int parse_control(const pctx *p, const char *where, const json_t *v, cair
 		}
 		f = cairn_report_control_finding(c, fmap[st], res, type, msg);
 		cairn_report_finding_physical_id(f, pid);
+		cairn_report_finding_subject(f, subj);
 		cairn_report_finding_values(f, path, json_object_get(x, "expected"),
 					    json_object_get(x, "actual"));
 		rc = parse_loc(p, w, x, &f->loc);
@@ -1609,7 +1667,7 @@ static int parse_waiver(const pctx *p, const char *where, const json_t *v, cairn
 	int rc;
 	if ((rc = want_object(p, where, v)) < 0 || (rc = only_keys(p, where, v, keys)) < 0 ||
 	    (rc = get_str(p, where, v, "control", 1, &control)) < 0 ||
-	    (rc = get_str(p, where, v, "resource", 1, &resource)) < 0 ||
+	    (rc = get_str(p, where, v, "resource", 0, &resource)) < 0 ||
 	    (rc = get_str(p, where, v, "reason", 1, &reason)) < 0 ||
 	    (rc = get_str(p, where, v, "approver", 1, &approver)) < 0 ||
 	    (rc = get_str(p, where, v, "expires", 1, &expires)) < 0 ||
@@ -1634,7 +1692,7 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 						 "state", "summary", "resources", NULL};
 	static const char *const audit_keys[] = {"format_version", "kind", "stack",
 						 "cairn_version", "generated_at", "template",
-						 "policies", "state", "summary", "controls",
+						 "policies", "state", "regions", "summary", "controls",
 						 "waivers", "drift", NULL};
 	static const char *const kinds[] = {"drift", "audit"};
 	const char *fv, *stack, *version, *when, *tpath, *tsha, *lineage;
@@ -1689,6 +1747,28 @@ static int parse(const pctx *p, const json_t *doc, cairn_report **out)
 		    (rc = get_str(p, "state", st, "lineage", 0, &lineage)) < 0)
 			goto fail;
 		cairn_report_set_state(r, serial, lineage);
+	}
+	if (kind == 1 && json_object_get(doc, "regions")) {
+		json_t *regs = json_object_get(doc, "regions"), *x;
+		const char **names;
+		size_t k, n = json_array_size(regs);
+		if (!json_is_array(regs)) {
+			rc = perr(p, "regions", "expected an array of region names");
+			goto fail;
+		}
+		names = cairn_xcalloc(n + 1, sizeof(*v));
+		json_array_foreach(regs, k, x) {
+			if (!json_is_string(x) || !json_string_length(x)) {
+				char *w = idx("", "regions", k);
+				free(names);
+				rc = perr(p, w, "expected a non-empty string");
+				free(w);
+				goto fail;
+			}
+			names[k] = json_string_value(x);
+		}
+		cairn_report_set_regions(r, names, n);
+		free(names);
 	}
 
 	if (kind == 0) {

@@ -17,6 +17,9 @@ struct cairn_report {
 	char template_sha256[65];      /* hex, "" when unset */
 	long long state_serial;        /* < 0: none */
 	char *state_lineage;           /* or NULL */
+	char **regions;                /* audit: the regions whose account settings were read,
+					* sorted, or NULL when not recorded */
+	size_t nregions;
 	cairn_report_policy **policies;/* audit: policy files evaluated */
 	size_t npolicies, cappolicies;
 	char policies_sha256[65];      /* digest of policies (finish), "" when none */

@@ -1433,7 +1433,9 @@ static void check_conditions(ck *c)
 	json_decref(state);
 }
 
-static const char *const cairn_meta_template[] = {"Policies", NULL};
+/* Template level: the packs, and waivers of account-level findings (those
+ * of `cairn audit` that belong to no resource). */
+static const char *const cairn_meta_template[] = {"Policies", "Waivers", NULL};
 static const char *const cairn_meta_resource[] = {"Waivers", NULL};
 static const char *const waiver_keys[] = {"Control", "Reason", "Approver", "Expires", NULL};
 
@@ -1466,7 +1468,7 @@ static void check_cairn_meta(ck *c, const json_t *meta, int resource, int line, 
 		if (!in_list(k, resource ? cairn_meta_resource : cairn_meta_template)) {
 			warn(c, kl, kc, "Metadata.Cairn.%s is not a setting cairn reads at %s level "
 					"(%s)", k, resource ? "resource" : "template",
-			     resource ? "Waivers" : "Policies");
+			     resource ? "Waivers" : "Policies, Waivers");
 			continue;
 		}
 		if (!strcmp(k, "Policies")) {

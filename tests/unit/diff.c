@@ -196,6 +196,54 @@ TEST(changes_have_paths_and_replacement)
 	json_decref(schema);
 }
 
+/* In a set of objects (a role's inline Policies), the one item that
+ * changed is reported at its own path, in whatever order AWS lists the
+ * items; with more than one item changed, the set is one change. */
+TEST(a_set_of_objects_descends_into_the_one_changed_item)
+{
+	json_t *schema = J("{\"kind\": \"Object\", \"properties\": {\"Policies\": {\"kind\": "
+			   "\"List\", \"set\": true, \"item\": {\"kind\": \"Object\", "
+			   "\"properties\": {\"PolicyName\": {\"kind\": \"String\"}, "
+			   "\"PolicyDocument\": {\"kind\": \"PolicyDocument\"}}}}}}");
+	cairn_type t;
+	cairn_diff d = CAIRN_DIFF_INIT;
+	json_t *desired = J("{\"Policies\": [{\"PolicyName\": \"a\", \"PolicyDocument\": "
+			    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", "
+			    "\"Resource\": \"*\"}]}}, {\"PolicyName\": \"b\", \"PolicyDocument\": "
+			    "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sqs:SendMessage\", "
+			    "\"Resource\": \"*\"}]}}]}");
+	/* AWS lists b first; b gained a statement */
+	json_t *live = J("{\"Policies\": [{\"PolicyName\": \"b\", \"PolicyDocument\": "
+			 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"sqs:SendMessage\"], "
+			 "\"Resource\": [\"*\"]}, {\"Effect\": \"Allow\", \"Action\": \"*\", "
+			 "\"Resource\": \"*\"}]}}, {\"PolicyName\": \"a\", \"PolicyDocument\": "
+			 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", "
+			 "\"Resource\": \"*\"}]}}]}");
+	memset(&t, 0, sizeof(t));
+	t.name = "Test::Role";
+	t.schema = schema;
+	cairn_diff_properties(&d, &t, desired, live, NULL);
+	CHECK_INT(d.n, 1);
+	if (d.n == 1) {
+		CHECK_STR(d.v[0].path, "Policies[1].PolicyDocument");
+		CHECK_INT(json_array_size(json_object_get(d.v[0].before, "Statement")), 2);
+		CHECK_INT(json_array_size(json_object_get(d.v[0].after, "Statement")), 1);
+	}
+	cairn_diff_dispose(&d);
+
+	/* two items changed: the whole set */
+	json_object_set_new(json_array_get(json_object_get(live, "Policies"), 1), "PolicyName",
+			    json_string("c"));
+	cairn_diff_properties(&d, &t, desired, live, NULL);
+	CHECK_INT(d.n, 1);
+	if (d.n == 1)
+		CHECK_STR(d.v[0].path, "Policies");
+	cairn_diff_dispose(&d);
+	json_decref(desired);
+	json_decref(live);
+	json_decref(schema);
+}
+
 TEST(removed_keys_are_changes_except_create_only)
 {
 	json_t *schema = bucket_schema();
@@ -334,6 +382,7 @@ int main(void)
 	RUN(policy_documents_compare_semantically);
 	RUN(lists_in_order_unless_set);
 	RUN(changes_have_paths_and_replacement);
+	RUN(a_set_of_objects_descends_into_the_one_changed_item);
 	RUN(removed_keys_are_changes_except_create_only);
 	RUN(unknown_values_are_changes);
 	RUN(diff_all_lists_every_property);

@@ -462,6 +462,95 @@ TEST(drift_part_carries_the_header_and_the_entries)
 }
 
 
+/* A waiver written at the template's top level (no resource) covers the
+ * account-level findings of its control, and nothing on a resource; a
+ * finding's subject says what an account-level finding is about; both
+ * survive the JSON file and show in every rendering. */
+TEST(template_level_waivers_cover_account_findings)
+{
+	cairn_report *r, *back = NULL;
+	cairn_report_control *c;
+	cairn_report_finding *f;
+	json_t *j = NULL;
+	char *text, *md, *js;
+	cairn_report_new(&r, CAIRN_REPORT_AUDIT, "acct");
+	cairn_report_set_template(r, "t.yaml",
+				  "4444444444444444444444444444444444444444444444444444444444444444");
+	c = cairn_report_add_control(r, "cis-1.20", "analyzers", CAIRN_REPORT_SEV_MEDIUM, NULL);
+	f = cairn_report_control_finding(c, CAIRN_REPORT_WAIVED, NULL, NULL, "no analyzer");
+	cairn_report_finding_subject(f, "region eu-west-3");
+	cairn_report_add_waiver(r, "cis-1.20", NULL, "not used", "sec@example.com", "2099-01-01",
+				0);
+	CHECK_INT(cairn_report_finish(r), 0);
+	CHECK_INT(cairn_report_waiver_at(r, 0)->status, CAIRN_REPORT_WAIVER_APPLIED);
+	CHECK_INT(cairn_report_control_at(r, 0)->status, CAIRN_REPORT_WAIVED);
+	CHECK_INT(cairn_report_to_json(r, &j), 0);
+	CHECK(json_object_get(json_array_get(json_object_get(j, "waivers"), 0), "resource") ==
+	      NULL);
+	CHECK_INT(cairn_report_from_json(&back, j), 0);
+	if (back) {
+		CHECK(cairn_report_waiver_at(back, 0)->resource == NULL);
+		CHECK_STR(cairn_report_control_at(back, 0)->findings[0]->subject,
+			  "region eu-west-3");
+	}
+	text = render(r, CAIRN_REPORT_TEXT);
+	md = render(r, CAIRN_REPORT_MARKDOWN);
+	js = render(back ? back : r, CAIRN_REPORT_JSON);
+	CHECK_CONTAINS(text, "account [region eu-west-3]");
+	CHECK_CONTAINS(text, "the account (template level)");
+	CHECK_CONTAINS(md, "The AWS account (region eu-west-3)");
+	CHECK_CONTAINS(md, "| the account (template level) |");
+	CHECK_CONTAINS(js, "\"subject\": \"region eu-west-3\"");
+	free(text);
+	free(md);
+	free(js);
+	json_decref(j);
+	cairn_report_free(back);
+	cairn_report_free(r);
+
+	/* The regions an audit read the account in: sorted, unique, in the
+	 * JSON (read back) and the Markdown; not in the drift part. */
+	{
+		const char *regs[] = {"eu-west-1", "us-east-1", "eu-west-1"};
+		cairn_report *d = NULL;
+		cairn_report_new(&r, CAIRN_REPORT_AUDIT, "acct");
+		cairn_report_set_template(
+			r, "t.yaml", "4444444444444444444444444444444444444444444444444444444444444444");
+		cairn_report_set_regions(r, regs, 3);
+		CHECK_INT(cairn_report_region_count(r), 2);
+		CHECK_STR(cairn_report_region_at(r, 0), "eu-west-1");
+		CHECK_INT(cairn_report_to_json(r, &j), 0);
+		CHECK_INT(json_array_size(json_object_get(j, "regions")), 2);
+		CHECK_INT(cairn_report_from_json(&back, j), 0);
+		if (back)
+			CHECK_STR(cairn_report_region_at(back, 1), "us-east-1");
+		md = render(r, CAIRN_REPORT_MARKDOWN);
+		CHECK_CONTAINS(md, "| Account settings read in | 2 regions: eu-west-1, us-east-1 |");
+		free(md);
+		CHECK_INT(cairn_report_drift_part(r, &d), 0);
+		js = render(d, CAIRN_REPORT_JSON);
+		CHECK(strstr(js, "regions") == NULL);
+		free(js);
+		cairn_report_free(d);
+		cairn_report_free(back);
+		back = NULL;
+		json_decref(j);
+		j = NULL;
+		cairn_report_free(r);
+	}
+
+	/* A resource's finding is not covered by a template-level waiver. */
+	cairn_report_new(&r, CAIRN_REPORT_AUDIT, "acct");
+	cairn_report_set_template(r, "t.yaml",
+				  "4444444444444444444444444444444444444444444444444444444444444444");
+	c = cairn_report_add_control(r, "cis-3.1", "trail", CAIRN_REPORT_SEV_HIGH, NULL);
+	cairn_report_control_finding(c, CAIRN_REPORT_WAIVED, "Trail", NULL, "single region");
+	cairn_report_add_waiver(r, "cis-3.1", NULL, "r", "a", "2099-01-01", 0);
+	CHECK_INT(cairn_report_finish(r), CAIRN_EINVALID);
+	CHECK_CONTAINS(cairn_error_last(), "no waiver in force");
+	cairn_report_free(r);
+}
+
 /* The examples in docs/internals/reports.md are what the code writes:
  * each block read back and rendered again gives the same bytes. */
 TEST(documented_examples_are_what_the_code_writes)
@@ -511,5 +600,6 @@ int main(void)
 	RUN(an_audit_without_drift_has_no_drift_section);
 	RUN(drift_part_carries_the_header_and_the_entries);
 	RUN(documented_examples_are_what_the_code_writes);
+	RUN(template_level_waivers_cover_account_findings);
 	return test_done();
 }
