@@ -1,21 +1,52 @@
 /*
- * cmd_output.c: `cairn output [NAME]`: the stack's outputs as the last
- * apply saved them in the state.
+ * cmd_output.c: `cairn output [FILE] [NAME]`: the stack's outputs as the
+ * last apply saved them in the state.
  *
  * Every output as NAME = value (JSON), or one output's value alone, or
  * --json. An output that shows a NoEcho parameter's value is printed as
  * (sensitive), always. Which state: --state PATH, else --stack-name, else
- * the only state in .cairn/.
+ * the stack of the template FILE (its base name, as plan and apply name
+ * it), else the only state in .cairn/. The template is only named, never
+ * read: output needs neither the template's parameters nor credentials.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cairn/state.h"
 #include "cli.h"
 #include "planrun.h"
 
 enum { O_STATE = 1, O_STACK, O_JSON };
+
+/* 1 when arg names a template file (an existing regular file ending in
+ * .yaml, .yml, .json or .template): the form `cairn output stack.yaml`. An
+ * output's name never contains a dot (CloudFormation: alphanumeric). */
+static int is_template_arg(const char *arg)
+{
+	static const char *const ext[] = {".yaml", ".yml", ".json", ".template"};
+	const char *dot = strrchr(arg, '.');
+	struct stat sb;
+	size_t i;
+
+	if (!dot || stat(arg, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (strcmp(dot, ext[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The stack name plan and apply give the template at path: its base name
+ * without the extension. */
+static char *stack_of_template(const char *path)
+{
+	const char *b = strrchr(path, '/'), *dot;
+	b = b ? b + 1 : path;
+	dot = strrchr(b, '.');
+	return dot && dot != b ? cairn_xstrndup(b, (size_t)(dot - b)) : cairn_xstrdup(b);
+}
 
 int cli_cmd_output(int argc, char **argv)
 {
@@ -27,20 +58,27 @@ int cli_cmd_output(int argc, char **argv)
 	};
 	cli_parser p;
 	const char *v, *state_flag = NULL, *stack = NULL, *name = NULL;
-	char *path = NULL;
+	char *path = NULL, *tpl_stack = NULL;
 	cairn_state *st = NULL;
 	json_t *outs;
 	int id, rc = 1, as_json = 0;
 
-	cli_init(&p, argc, argv, "cairn output [NAME] [--json] [--state PATH | --stack-name NAME]",
-		 opts);
+	cli_init(&p, argc, argv,
+		 "cairn output [FILE] [NAME] [--json] [--state PATH | --stack-name NAME]", opts);
 	while ((id = cli_next(&p, &v)) != CLI_END) {
 		switch (id) {
 		case CLI_ERR:
+			free(tpl_stack);
 			return 1;
 		case CLI_ARG:
-			if (name)
+			if (!tpl_stack && !name && is_template_arg(v)) {
+				tpl_stack = stack_of_template(v);
+				break;
+			}
+			if (name) {
+				free(tpl_stack);
 				return cli_fail("output", "one output name at a time");
+			}
 			name = v;
 			break;
 		case O_STATE:
@@ -54,6 +92,8 @@ int cli_cmd_output(int argc, char **argv)
 			break;
 		}
 	}
+	if (!stack && !state_flag)
+		stack = tpl_stack;
 	if (cairn_state_resolve_path(state_flag, stack, &path) < 0 ||
 	    cairn_state_read(&st, path) < 0) {
 		rc = cli_fail("output", "%s", cairn_error_last());
@@ -118,5 +158,6 @@ int cli_cmd_output(int argc, char **argv)
 done:
 	cairn_state_free(st);
 	free(path);
+	free(tpl_stack);
 	return rc;
 }

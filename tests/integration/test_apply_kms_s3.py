@@ -8,6 +8,7 @@ destroy removes both. Also: out-of-band changes are shown and put right,
 a resource deleted outside cairn is made again, outputs.
 """
 import json
+import os
 
 import cairntest
 
@@ -121,6 +122,15 @@ class TestKmsS3(cairntest.CairnTestCase):
                          {"team": "ml", "cairn:stack": "demo", "cairn:logical-id": "Key"})
         st = self.state()
         self.assertEqual(st["resources"]["Bucket"]["id"], bucket)
+        # `cairn output FILE [NAME]` names the stack as plan and apply do,
+        # which matters when .cairn/ holds several stacks' states.
+        with open("%s/.cairn/other.state.json" % self.tmp, "w") as f:
+            json.dump(dict(st, stack="other", outputs={}), f)
+        r = self.cairn("output", "BucketName")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(self.cairn_ok("output", t, "BucketName").stdout, bucket + "\n")
+        self.assertIn('BucketName = "%s"' % bucket, self.cairn_ok("output", t).stdout)
+        os.unlink("%s/.cairn/other.state.json" % self.tmp)
         self.assertEqual(st["resources"]["Key"]["id"], key_id)
         self.assertEqual(st["outputs"]["KeyArn"], {"value": key_arn, "export": "demo-key"})
 
