@@ -35,15 +35,23 @@ def main(argv):
     filters = []
     i = 0
     while i < len(argv):
-        if argv[i] == "-j":
+        if argv[i] == "-j" and i + 1 < len(argv):
             jobs = int(argv[i + 1])
             i += 2
             continue
+        if argv[i].startswith("-j") and argv[i][2:].isdigit():
+            jobs = int(argv[i][2:])
+            i += 1
+            continue
+        if argv[i].startswith("-"):
+            sys.exit("usage: tests/run.py [-j N] [NAME-FILTER...]  (unknown option %s)" % argv[i])
         filters.append(argv[i])
         i += 1
     files = sorted(os.path.join(ITEST, f) for f in os.listdir(ITEST)
                    if f.startswith("test_") and f.endswith(".py")
                    and (not filters or any(x in f for x in filters)))
+    if filters and not files:
+        sys.exit("tests/run.py: no test file matches %s" % " ".join(filters))
     failed = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for path, rc, out, secs in pool.map(run, files):
