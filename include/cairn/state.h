@@ -82,6 +82,10 @@ json_t *cairn_state_root(const cairn_state *st);
 json_t *cairn_state_resources(const cairn_state *st);
 /* One resource record (borrowed) or NULL. */
 json_t *cairn_state_resource(const cairn_state *st, const char *logical_id);
+/* 1 when the top-level property of path ("Tags" of "Tags[0].Value") is
+ * one the resource record rec marks "sensitive" (it showed a NoEcho
+ * value): what drift and audit print as (sensitive). rec may be NULL. */
+int cairn_state_path_sensitive(const json_t *rec, const char *path);
 /* Sets or replaces a record; steals rec. */
 void cairn_state_set_resource(cairn_state *st, const char *logical_id, json_t *rec);
 /* Removes a record; CAIRN_ENOTFOUND when there is none. */

@@ -117,19 +117,6 @@ static char *explain(const char *message, const json_t *problems)
 	return cairn_xstrdup(message);
 }
 
-/* 1 when the top-level property of path ("Tags" of "Tags[0].Value") is
- * one of sensitive (the state's list of properties that showed a NoEcho
- * value). */
-static int is_sensitive(const char *path, const json_t *sensitive)
-{
-	size_t n = strcspn(path, ".["), i;
-	for (i = 0; i < json_array_size(sensitive); i++) {
-		const char *k = jstr(json_array_get(sensitive, i));
-		if (k && strlen(k) == n && strncmp(k, path, n) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 typedef struct slot {
 	const cairn_policy *p;   /* a policy with results */
@@ -202,9 +189,7 @@ static void add_finding(cairn_report *r, cairn_report_control *c, const cairn_po
 		const json_t *actual = res && in_props ? value_at(res, path) : NULL;
 		json_t *masked = NULL;
 		if (actual && in->st && x->resource &&
-		    is_sensitive(
-		        path + 11,
-		        json_object_get(cairn_state_resource(in->st, x->resource), "sensitive")))
+		    cairn_state_path_sensitive(cairn_state_resource(in->st, x->resource), path + 11))
 			actual = masked = json_string("(sensitive)");
 		cairn_report_finding_values(f, in_props ? path + 11 : path, NULL, actual);
 		json_decref(masked);

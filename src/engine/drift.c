@@ -115,19 +115,6 @@ static void register_secrets(cairn_report *r, const cairn_stack *s, const cairn_
 	}
 }
 
-/* 1 when the change's top-level property ("Tags" of "Tags[0].Value") is
- * one the state marks sensitive. */
-static int is_sensitive(const char *path, const json_t *sensitive)
-{
-	size_t n = strcspn(path, ".["), i;
-	for (i = 0; i < json_array_size(sensitive); i++) {
-		const char *k = jstr(json_array_get(sensitive, i));
-		if (k && strlen(k) == n && strncmp(k, path, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* One created resource that was read: IN_SYNC or MODIFIED. */
 static void compare_found(cairn_report *r, cairn_report_drift **dp, const cairn_types *types,
                           const char *lid, const json_t *rec, const json_t *found)
@@ -135,7 +122,6 @@ static void compare_found(cairn_report *r, cairn_report_drift **dp, const cairn_
 	const char *type = jstr(json_object_get(rec, "type"));
 	const cairn_type *t = types && type ? cairn_types_find(types, type) : NULL;
 	const json_t *applied = json_object_get(rec, "properties");
-	const json_t *sens = json_object_get(rec, "sensitive");
 	cairn_diff d = CAIRN_DIFF_INIT;
 	size_t i;
 
@@ -144,7 +130,7 @@ static void compare_found(cairn_report *r, cairn_report_drift **dp, const cairn_
 	                             d.n ? CAIRN_DRIFT_MODIFIED : CAIRN_DRIFT_IN_SYNC);
 	for (i = 0; i < d.n; i++) {
 		const cairn_change *c = &d.v[i];
-		if (is_sensitive(c->path, sens)) {
+		if (cairn_state_path_sensitive(rec, c->path)) {
 			json_t *m = json_string(SENSITIVE);
 			cairn_report_drift_diff(*dp, c->path, c->after ? m : NULL,
 			                        c->before ? m : NULL);

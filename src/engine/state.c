@@ -302,6 +302,18 @@ json_t *cairn_state_resource(const cairn_state *st, const char *logical_id)
 	return json_object_get(cairn_state_resources(st), logical_id);
 }
 
+int cairn_state_path_sensitive(const json_t *rec, const char *path)
+{
+	const json_t *sensitive = json_object_get(rec, "sensitive");
+	size_t n = strcspn(path, ".["), i;
+	for (i = 0; i < json_array_size(sensitive); i++) {
+		const char *k = json_string_value(json_array_get(sensitive, i));
+		if (k && strlen(k) == n && strncmp(k, path, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void cairn_state_set_resource(cairn_state *st, const char *logical_id, json_t *rec)
 {
 	json_object_set_new(cairn_state_resources(st), logical_id, rec);
