@@ -29,6 +29,7 @@
 #include "cairn/drift.h"
 #include "cairn/policy.h"
 #include "cli.h"
+#include "policyrun.h"
 #include "reportrun.h"
 
 enum { O_POLICIES = 1, O_FAIL_ON, O_REGIONS };
@@ -63,40 +64,6 @@ static const char **state_buckets(const cairn_state *st)
 	return v;
 }
 
-/* Loads the built-in packs and the --policies directories into set;
- * *extra gets the directories' pack names. -1 after printing. */
-static int load_policies(cairn_policy_set *set, const char **dirs, size_t ndirs, char ***extra,
-                         cairn_diags *d)
-{
-	size_t i;
-	int errors = 0;
-	*extra = cairn_xcalloc(ndirs + 1, sizeof(**extra));
-	if (cairn_policy_set_add_builtin(set, d) < 0)
-		errors = 1;
-	for (i = 0; i < ndirs; i++) {
-		char *dir = cairn_xstrdup(dirs[i]);
-		size_t l = strlen(dir);
-		const char *base;
-		while (l > 1 && dir[l - 1] == '/')
-			dir[--l] = '\0';
-		base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		(*extra)[i] = cairn_xstrdup(base);
-		if (cairn_policy_set_has_pack(set, base)) {
-			cli_fail("audit",
-			         "--policies %s: a pack named '%s' is already loaded (rename "
-			         "the directory)",
-			         dirs[i], base);
-			errors = 1;
-		} else if (cairn_policy_set_add_dir(set, dir, d) < 0) {
-			if (d->nerrors == 0)
-				cli_fail("audit", "--policies %s: %s", dirs[i], cairn_error_last());
-			errors = 1;
-		}
-		free(dir);
-	}
-	return errors ? -1 : 0;
-}
-
 int cli_cmd_audit(int argc, char **argv)
 {
 	static const cli_opt opts[] = {
@@ -121,9 +88,9 @@ int cli_cmd_audit(int argc, char **argv)
 	cairn_policy_severity fail_on = CAIRN_SEVERITY_HIGH;
 	cairn_diags d = CAIRN_DIAGS_INIT;
 	const char *v, *file = NULL, **dirs = NULL, **regions = NULL, **buckets = NULL;
-	const char **sel = NULL;
-	char *regbuf = NULL, **extra = NULL, **packs = NULL, now[21], today[11];
-	size_t ndirs = 0, npacks = 0, nsel = 0, i;
+	cli_policies pp = CLI_POLICIES_INIT;
+	char *regbuf = NULL, now[21], today[11];
+	size_t ndirs = 0, i;
 	json_t *account = NULL, *problems = NULL, *doc = NULL, *pr;
 	const cairn_template *t;
 	int id, rc = 1, errors = 0;
@@ -177,7 +144,7 @@ int cli_cmd_audit(int argc, char **argv)
 	}
 	if (cli_reportrun_check(&rr) < 0)
 		goto done;
-	if (load_policies(set, dirs, ndirs, &extra, &d) < 0) {
+	if (cli_policies_load(&pp, "audit", set, 1, dirs, ndirs, &d) < 0) {
 		cairn_diags_print(&d, stderr);
 		fprintf(stderr, "cairn audit: the policies have errors; nothing was audited\n");
 		goto done;
@@ -186,7 +153,8 @@ int cli_cmd_audit(int argc, char **argv)
 	    cli_reportrun_report(&rr, CAIRN_REPORT_AUDIT, &r) < 0)
 		goto done;
 	t = cairn_stack_template(rr.pr.stack);
-	if (cairn_policy_template_packs(set, t, &packs, &npacks, &d) < 0) {
+	memset(&ro, 0, sizeof(ro));
+	if (cli_policies_for_template(&pp, set, t, &ro, &d) < 0) {
 		cairn_diags_print(&d, stderr);
 		fprintf(stderr,
 		        "cairn audit: %s chooses policy packs that cannot be loaded; nothing "
@@ -243,23 +211,8 @@ int cli_cmd_audit(int argc, char **argv)
 	cairn_utc_now(now);
 	memcpy(today, now, 10);
 	today[10] = '\0';
-	memset(&ro, 0, sizeof(ro));
 	ro.live = 1;
-	ro.locate = cairn_policy_locate_template;
-	ro.locate_ud = (void *)t;
 	ro.today = today;
-	ro.stack_waivers = json_object_get(
-	    json_object_get(json_object_get(cairn_template_root(t), "Metadata"), "Cairn"),
-	    "Waivers");
-	if (packs) {
-		sel = cairn_xcalloc(npacks + ndirs + 1, sizeof(*sel));
-		for (i = 0; i < npacks; i++)
-			sel[nsel++] = packs[i];
-		for (i = 0; i < ndirs; i++)
-			sel[nsel++] = extra[i];
-		ro.packs = sel;
-		ro.npacks = nsel;
-	}
 	if (cairn_policy_run(set, doc, &ro, &rep, &d) < 0) {
 		cairn_diags_print(&d, stderr);
 		fprintf(stderr,
@@ -306,13 +259,7 @@ int cli_cmd_audit(int argc, char **argv)
 		rc = 0;
 done:
 	cairn_diags_dispose(&d);
-	for (i = 0; packs && i < npacks; i++)
-		free(packs[i]);
-	free(packs);
-	for (i = 0; extra && i < ndirs; i++)
-		free(extra[i]);
-	free(extra);
-	free(sel);
+	cli_policies_dispose(&pp);
 	free(dirs);
 	free(regions);
 	free(regbuf);

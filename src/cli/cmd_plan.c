@@ -26,6 +26,7 @@
 #include "cairn/policy.h"
 #include "cli.h"
 #include "planrun.h"
+#include "policyrun.h"
 
 enum { O_JSON = 1, O_OUT, O_DETAILED, O_DESTROY, O_POLICIES, O_NO_POLICIES };
 
@@ -39,60 +40,19 @@ static int run_policies(cli_planrun *r, const char **dirs, size_t ndirs, json_t 
 	cairn_policy_run_options ro;
 	cairn_policy_write_options wo;
 	cairn_diags d = CAIRN_DIAGS_INIT;
-	const cairn_template *t = cairn_stack_template(r->stack);
-	const char **sel = NULL;
-	char **packs = NULL, **extra = NULL;
-	size_t npacks = 0, nsel = 0, i;
+	cli_policies pp = CLI_POLICIES_INIT;
 	json_t *doc = NULL;
 	int rc = -1;
 
 	cairn_policy_set_new(&set);
-	if (cairn_policy_set_add_builtin(set, &d) < 0)
+	if (cli_policies_load(&pp, "plan", set, 1, dirs, ndirs, &d) < 0)
 		goto done;
-	extra = cairn_xcalloc(ndirs + 1, sizeof(*extra));
-	for (i = 0; i < ndirs; i++) {
-		char *dir = cairn_xstrdup(dirs[i]);
-		size_t l = strlen(dir);
-		const char *base;
-		while (l > 1 && dir[l - 1] == '/')
-			dir[--l] = '\0';
-		base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		extra[i] = cairn_xstrdup(base);
-		if (cairn_policy_set_has_pack(set, base)) {
-			cli_fail("plan", "--policies %s: a pack named '%s' is already loaded (rename "
-					 "the directory)",
-				 dirs[i], base);
-			free(dir);
-			goto done;
-		}
-		if (cairn_policy_set_add_dir(set, dir, &d) < 0) {
-			if (d.nerrors == 0)
-				cli_fail("plan", "--policies %s: %s", dirs[i], cairn_error_last());
-			free(dir);
-			goto done;
-		}
-		free(dir);
-	}
-	if (cairn_policy_template_packs(set, t, &packs, &npacks, &d) < 0)
+	memset(&ro, 0, sizeof(ro));
+	if (cli_policies_for_template(&pp, set, cairn_stack_template(r->stack), &ro, &d) < 0)
 		goto done;
 	if (cairn_plan_document(r->plan, r->stack, r->st, r->live, &doc) < 0) {
 		cli_fail("plan", "the planned values for the policies: %s", cairn_error_last());
 		goto done;
-	}
-	memset(&ro, 0, sizeof(ro));
-	ro.locate = cairn_policy_locate_template;
-	ro.locate_ud = (void *)t;
-	ro.stack_waivers = json_object_get(
-		json_object_get(json_object_get(cairn_template_root(t), "Metadata"), "Cairn"),
-		"Waivers");
-	if (packs) {
-		sel = cairn_xcalloc(npacks + ndirs + 1, sizeof(*sel));
-		for (i = 0; i < npacks; i++)
-			sel[nsel++] = packs[i];
-		for (i = 0; i < ndirs; i++)
-			sel[nsel++] = extra[i];
-		ro.packs = sel;
-		ro.npacks = nsel;
 	}
 	if (cairn_policy_run(set, doc, &ro, &rep, &d) < 0)
 		goto done;
@@ -128,13 +88,7 @@ done:
 		fprintf(stderr, "cairn plan: the policies could not be run (%zu error%s above)\n",
 			d.nerrors, d.nerrors == 1 ? "" : "s");
 	cairn_diags_dispose(&d);
-	for (i = 0; i < npacks; i++)
-		free(packs[i]);
-	free(packs);
-	free(sel);
-	for (i = 0; extra && i < ndirs; i++)
-		free(extra[i]);
-	free(extra);
+	cli_policies_dispose(&pp);
 	json_decref(doc);
 	cairn_policy_report_dispose(&rep);
 	cairn_policy_set_free(set);
