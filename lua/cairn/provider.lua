@@ -179,13 +179,30 @@ function P.changed(kind, desired, live)
 end
 
 -- ---- tags -----------------------------------------------------------------
+--
+-- cairn owns exactly two tag keys, cairn:stack and cairn:logical-id (in
+-- ctx.tags); AWS owns the keys starting with aws:. Every other key, other
+-- cairn: keys included (cairn:access, which the least-privilege pack
+-- reads), is the user's: sent, read back and compared like any tag. The
+-- template check and plan refuse a template that sets a reserved key
+-- (cairn_tag_key_reserved in src/template/types.c, the same rule).
 
-local function hidden(key)
-  return type(key) == "string" and (key:sub(1, 4) == "aws:" or key:sub(1, 6) == "cairn:")
+-- Why key is not the user's to set, or nil.
+function P.reserved_tag(key)
+  if type(key) ~= "string" then return nil end
+  if key == "cairn:stack" or key == "cairn:logical-id" then
+    return "cairn sets it on every resource it creates"
+  end
+  if key:sub(1, 4):lower() == "aws:" then return "AWS refuses tag keys starting with aws:" end
+  return nil
 end
 
--- The user's tags ({Key, Value} list, or nil) without aws: and cairn:
--- keys, values as strings: what read returns.
+local function hidden(key)
+  return P.reserved_tag(key) ~= nil
+end
+
+-- The user's tags ({Key, Value} list, or nil) without aws: keys and
+-- cairn's own two, values as strings: what read returns.
 function P.user_tags(tags)
   local out = P.array()
   for _, t in ipairs(tags or {}) do
@@ -197,8 +214,17 @@ function P.user_tags(tags)
 end
 
 -- The tags to send: the user's plus cairn's (cairn:stack,
--- cairn:logical-id), which let the next run recognise what it made.
+-- cairn:logical-id), which let the next run recognise what it made. A
+-- user tag with a reserved key is an error (plan refuses it first; this
+-- keeps a provider from ever sending it, or silently dropping it).
 function P.tags_with(ctx, tags)
+  for _, t in ipairs(tags or {}) do
+    local why = P.reserved_tag(t.Key)
+    if why then
+      error(("the tag key '%s' is reserved: %s; remove this tag or give it another key")
+        :format(t.Key, why), 2)
+    end
+  end
   local out = P.user_tags(tags)
   for _, t in ipairs(ctx.tags or {}) do
     out[#out + 1] = { Key = t.Key, Value = t.Value }

@@ -1006,6 +1006,25 @@ static int plan_resource(cairn_plan *p, size_t *cap, plan_env *pe, const cairn_r
 		json_decref(desired);
 		desired = own;
 	}
+	if (t && t->tags) {
+		/* a key known only now (a parameter, a Ref): validate caught the
+		 * literal ones with their line */
+		const json_t *tags = json_object_get(desired, t->tags), *tag;
+		size_t i;
+		json_array_foreach(tags, i, tag) {
+			const char *k = json_string_value(json_object_get(tag, "Key"));
+			if (cairn_tag_key_reserved(k)) {
+				rc = cairn_error_setc(CAIRN_EINVALID,
+						      "%s (%s): %s[%zu].Key: the tag key '%s' is "
+						      "reserved: %s; remove this tag or give it another "
+						      "key",
+						      r->logical_id, r->type, t->tags, i, k,
+						      cairn_tag_key_reserved(k));
+				json_decref(desired);
+				return rc;
+			}
+		}
+	}
 	gen = np && !json_object_get(r->properties, np);
 	e = push_entry(p, cap, r->logical_id, r->type, CAIRN_ACTION_NOOP);
 
