@@ -16,7 +16,8 @@
  *           "pending": { "token", "name", "started" },
  *           "deposed": [ { "id", "properties", "attributes" } ],
  *           "deletion_policy": "Retain" } },
- *       "outputs": { "<Name>": { "value": v, "export": "<ExportName>" } } }
+ *       "outputs": { "<Name>": { "value": v, "export": "<ExportName>" } },
+ *       "imports": { "<ExportName>": "<exporting stack>" } }
  *
  * Every save writes the whole document atomically (cairn_file_write_atomic:
  * temporary file, fsync, rename, fsync of the directory; mode 0600) and
@@ -94,6 +95,14 @@ void cairn_state_set_template(cairn_state *st, const char *path, const char *sha
 /* The outputs object (borrowed, never NULL); set steals outputs. */
 json_t *cairn_state_outputs(const cairn_state *st);
 void cairn_state_set_outputs(cairn_state *st, json_t *outputs);
+/* The exports this stack imported when last applied: { export name:
+ * exporting stack } (borrowed), or NULL when it imported none (or was
+ * written before imports were recorded). set steals imports; an empty object or
+ * NULL removes the member. The exporting stack's destroy, and an apply
+ * that removes or changes one of those exports, are refused while it is
+ * listed here (engine.h: cairn_engine_check_exports). */
+json_t *cairn_state_imports(const cairn_state *st);
+void cairn_state_set_imports(cairn_state *st, json_t *imports);
 
 /* A new resource record {"type", "status": "created", "id", "properties",
  * "attributes", "depends_on"}; every argument is borrowed (copied). */

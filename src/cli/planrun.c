@@ -249,6 +249,11 @@ int cli_planrun_open_saved(cli_planrun *r, const char *planfile)
 		cli_fail(r->cmd, "%s: %s", planfile, cairn_error_last());
 		return -1;
 	}
+	/* another stack may have imported an export since the plan was made */
+	if (cairn_engine_check_exports(r->plan, r->st) < 0) {
+		cli_fail(r->cmd, "%s: %s", planfile, cairn_error_last());
+		return -1;
+	}
 	return 0;
 }
 
@@ -270,7 +275,8 @@ int cli_planrun_plan(cli_planrun *r, int destroy)
 	po.destroy = destroy;
 	po.region = cairn_aws_region(r->aws);
 	po.account = r->account;
-	if (cairn_plan_make(&r->plan, r->stack, r->st, r->live, &po) < 0) {
+	if (cairn_plan_make(&r->plan, r->stack, r->st, r->live, &po) < 0 ||
+	    cairn_engine_check_exports(r->plan, r->st) < 0) {
 		cli_fail(r->cmd, "%s", cairn_error_last());
 		return -1;
 	}

@@ -891,9 +891,14 @@ static int save_outputs(apply_ctx *ac)
 
 	if (ac->p->destroy) {
 		cairn_state_set_outputs(ac->st, stored);
+		/* a whole destroy imports nothing any more; a targeted one
+		 * may leave importers behind, so it keeps the record */
+		if (!ac->p->targets)
+			cairn_state_set_imports(ac->st, NULL);
 		ac->dirty = 1;
 		return 0;
 	}
+	cairn_engine_record_imports(ac->s, ac->st, ac->p->targets != NULL);
 	if (cairn_stack_eval_outputs(ac->s, &ac->env.env, &outs) < 0) {
 		json_decref(stored);
 		return cairn_error_set("outputs: %s", cairn_error_last());
