@@ -136,4 +136,16 @@ int cairn_engine_check_exports(const cairn_plan *p, const cairn_state *st);
  * does. Returns 1 when the record changed (the state must be saved). */
 int cairn_engine_record_imports(const cairn_stack *s, cairn_state *st, int targeted);
 
+/* ---- resources this stack retained ------------------------------------------ */
+
+/* For every enabled resource of s that st has no record of and that st
+ * remembers as retained (state.h: cairn_state_retained) with the same
+ * type: turns the remembered entry into a pending record (with "retained"
+ * and "retained_id" in "pending"), in memory, so that the refresh looks
+ * for it with the provider's find() (its name, this stack's cairn tags)
+ * and the plan adopts it, or creates it anew when it is gone. Returns how
+ * many. What plan and apply call before the refresh (not for a destroy).
+ * See src/engine/retained.c. */
+int cairn_engine_readopt_retained(const cairn_stack *s, cairn_state *st);
+
 #endif

@@ -259,6 +259,25 @@ function P.is_ours(ctx, tags)
   return stack == ctx.stack and lid == ctx.logical_id
 end
 
+-- What to say when create finds that what it would make already exists
+-- and its tags say it is this stack's (same cairn:stack and
+-- cairn:logical-id): cairn made it and later left it in AWS (a delete with
+-- DeletionPolicy: Retain), and this state does not remember it, so it is
+-- not adopted back by itself (src/engine/retained.c adopts only what the
+-- state recorded as retained). what: "a bucket named x"; rename: what to
+-- change in the template; delete: the command that deletes it. nil when
+-- the tags are not ours.
+function P.retained_advice(ctx, tags, what, rename, delete)
+  if not P.is_ours(ctx, tags) then return nil end
+  return ("%s already exists and carries this stack's tags (cairn:stack=%s, "
+    .. "cairn:logical-id=%s): cairn made it for %s and later left it in AWS "
+    .. "(DeletionPolicy: Retain, on a destroy or when it was removed from the template), "
+    .. "and this state has no record of retaining it (it was retained by an older cairn, "
+    .. "or the state was replaced), so cairn does not take it over by itself. Either "
+    .. "delete it, if nothing in it is needed (%s), and apply again; or keep it and %s")
+    :format(what, ctx.stack, ctx.logical_id, ctx.logical_id, delete, rename)
+end
+
 -- True when id is in ctx.exclude (objects the state already knows).
 function P.excluded(ctx, id)
   for _, x in ipairs(ctx.exclude or {}) do

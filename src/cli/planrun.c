@@ -249,6 +249,10 @@ int cli_planrun_open_saved(cli_planrun *r, const char *planfile)
 		cli_fail(r->cmd, "%s: %s", planfile, cairn_error_last());
 		return -1;
 	}
+	/* the pending records of retained resources it adopts back, as when
+	 * it was made (the template and state are unchanged) */
+	if (!r->plan->destroy)
+		cairn_engine_readopt_retained(r->stack, r->st);
 	/* another stack may have imported an export since the plan was made */
 	if (cairn_engine_check_exports(r->plan, r->st) < 0) {
 		cli_fail(r->cmd, "%s: %s", planfile, cairn_error_last());
@@ -261,6 +265,8 @@ int cli_planrun_plan(cli_planrun *r, int destroy)
 {
 	cairn_plan_options po;
 
+	if (!destroy)
+		cairn_engine_readopt_retained(r->stack, r->st);
 	if (cairn_state_count(r->st) > 0) {
 		cairn_log(CAIRN_LOG_INFO, "reading %zu resources of %s", cairn_state_count(r->st),
 			  cairn_state_path(r->st));
@@ -357,8 +363,9 @@ int cli_planrun_apply(cli_planrun *r)
 		printf("%d resource%s left in AWS and removed from the state (Retain).\n",
 		       res.retained, res.retained == 1 ? "" : "s");
 	if (res.adopted)
-		printf("%d resource%s made by an interrupted apply adopted.\n", res.adopted,
-		       res.adopted == 1 ? "" : "s");
+		printf("%d resource%s adopted (made by an interrupted apply, or retained by "
+		       "this stack).\n",
+		       res.adopted, res.adopted == 1 ? "" : "s");
 	cli_planrun_print_outputs(cairn_state_outputs(r->st), stdout);
 	return 0;
 }
