@@ -362,10 +362,21 @@ int cli_planrun_apply(cli_planrun *r)
 	if (res.retained)
 		printf("%d resource%s left in AWS and removed from the state (Retain).\n",
 		       res.retained, res.retained == 1 ? "" : "s");
-	if (res.adopted)
-		printf("%d resource%s adopted (made by an interrupted apply, or retained by "
-		       "this stack).\n",
-		       res.adopted, res.adopted == 1 ? "" : "s");
+	if (res.adopted) {
+		/* the plan's reason tells the retained ones (plan.c) */
+		int back = 0;
+		size_t i;
+		for (i = 0; i < r->plan->n; i++)
+			back += r->plan->v[i].adopt && r->plan->v[i].reason;
+		if (back > res.adopted)
+			back = res.adopted;
+		if (res.adopted > back)
+			printf("%d resource%s made by an interrupted apply adopted.\n",
+			       res.adopted - back, res.adopted - back == 1 ? "" : "s");
+		if (back)
+			printf("%d resource%s this stack retained adopted back.\n", back,
+			       back == 1 ? "" : "s");
+	}
 	cli_planrun_print_outputs(cairn_state_outputs(r->st), stdout);
 	return 0;
 }

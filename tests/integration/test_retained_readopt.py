@@ -65,7 +65,7 @@ class TestRetainedReadopt(cairntest.CairnTestCase):
         self.assertNotIn("Status", s3.get_bucket_versioning(Bucket="keep-data-bucket"))
 
         r = self.cairn_ok("apply", "--auto-approve", path)
-        self.assertIn("1 resource adopted", r.stdout)
+        self.assertIn("1 resource this stack retained adopted back.", r.stdout)
         st = self.state()
         self.assertNotIn("retained", st)
         self.assertEqual(st["resources"]["Bucket"]["status"], "created")
