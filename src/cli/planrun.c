@@ -11,8 +11,12 @@
  * Zones (EC2 DescribeAvailabilityZones, asked only then, so a role
  * without ec2:DescribeAvailabilityZones can plan other stacks);
  * the state is locked (failing at once when another cairn holds it) and
- * opened; the provider runtime is made. Planning refreshes every resource
- * of the state through its provider (in parallel) and makes the plan.
+ * opened; the provider runtime is made. Planning turns the resources this
+ * stack retained and the template has again into pending records (so they
+ * are adopted back: engine.h, cairn_engine_readopt_retained), refreshes
+ * every resource of the state through its provider (in parallel), makes
+ * the plan, and refuses it when it takes away an export another stack
+ * imports (cairn_engine_check_exports).
  *
  * A saved plan is opened from what it records: its template (whose hash
  * must not have changed), its parameter values, its state (whose lineage

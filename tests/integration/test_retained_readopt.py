@@ -81,8 +81,13 @@ class TestRetainedReadopt(cairntest.CairnTestCase):
         self.cairn_ok("apply", "--auto-approve", path)
         name = self.state()["resources"]["Bucket"]["id"]
         self.cairn_ok("destroy", "--auto-approve", path)
-        r = self.cairn_ok("apply", "--auto-approve", path)
+        # through a saved plan: adopted back when the plan is applied
+        r = self.cairn_ok("plan", "-out", "back.plan", path)
         self.assertIn("was retained by this stack: it will be adopted back as it is", r.stdout)
+        self.assertIn("retained", self.state())
+        r = self.cairn_ok("apply", "back.plan")
+        self.assertIn("1 resource this stack retained adopted back.", r.stdout)
+        self.assertNotIn("retained", self.state())
         self.assertEqual(self.state()["resources"]["Bucket"]["id"], name)
         names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
         self.assertEqual(names, [name])
