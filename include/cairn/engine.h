@@ -115,4 +115,37 @@ int cairn_engine_apply(cairn_engine *e, const cairn_stack *s, cairn_state *st,
 		       const cairn_plan *p, const cairn_apply_options *opts,
 		       cairn_apply_result *result);
 
+/* ---- exports other stacks import -------------------------------------------- */
+
+/* CAIRN_EINVALID, with a message naming each export, why plan p takes it
+ * away, the stacks that import it (their states) and the commands that
+ * release them, when p would take away an export of st's stack that
+ * another stack imports: a destroy plan takes every export away; any
+ * other plan one whose output it deletes, whose Export name it changes or
+ * removes, or whose value it changes or may change (known only after
+ * apply). The importers are the other states in the directory of st's
+ * file (where Fn::ImportValue reads exports) whose "imports" name the
+ * export with this stack (state.h: cairn_state_imports). 0 otherwise.
+ * What plan, apply and destroy call before anything changes. */
+int cairn_engine_check_exports(const cairn_plan *p, const cairn_state *st);
+
+/* Records in st (state.h: cairn_state_set_imports) the exports stack s
+ * imports now (stack.h: cairn_stack_imports). targeted (an apply with
+ * --target): adds to the record instead of replacing it, since resources
+ * the apply did not touch may still import what the template no longer
+ * does. Returns 1 when the record changed (the state must be saved). */
+int cairn_engine_record_imports(const cairn_stack *s, cairn_state *st, int targeted);
+
+/* ---- resources this stack retained ------------------------------------------ */
+
+/* For every enabled resource of s that st has no record of and that st
+ * remembers as retained (state.h: cairn_state_retained) with the same
+ * type: turns the remembered entry into a pending record (with "retained"
+ * and "retained_id" in "pending"), in memory, so that the refresh looks
+ * for it with the provider's find() (its name, this stack's cairn tags)
+ * and the plan adopts it, or creates it anew when it is gone. Returns how
+ * many. What plan and apply call before the refresh (not for a destroy).
+ * See src/engine/retained.c. */
+int cairn_engine_readopt_retained(const cairn_stack *s, cairn_state *st);
+
 #endif

@@ -8,7 +8,8 @@
  * and the template no longer does: those are removals), lists in order
  * unless the schema says set, scalars with CloudFormation's coercions
  * ("5" == 5, "true" == true), policy documents semantically, tags as a
- * set without aws: and cairn: keys. It yields property-level changes
+ * set without aws: keys and cairn's own two (cairn:stack,
+ * cairn:logical-id). It yields property-level changes
  * {path, before, after} and whether one of them is at a create-only path
  * (a replacement). Drift (the reports engineer) uses the same functions,
  * so that plan and drift never disagree about what "equal" means.
@@ -82,8 +83,10 @@ json_t *cairn_diff_normalize(const json_t *schema, const json_t *v);
  * sorted and de-duplicated, statements sorted. New reference; a value that
  * is not a document is returned as is (copied). */
 json_t *cairn_diff_policy_document(const json_t *doc);
-/* Tags as compared: the {Key, Value} list without aws: and cairn: keys,
- * values as strings, sorted by key. New reference. */
+/* Tags as compared: the {Key, Value} list without the keys
+ * cairn_tag_key_reserved names (aws: keys, cairn:stack, cairn:logical-id;
+ * other cairn: keys are the user's and stay), values as strings, sorted by
+ * key. New reference. */
 json_t *cairn_diff_tags(const json_t *tags);
 
 /* ---- plan ---------------------------------------------------------------- */

@@ -139,11 +139,29 @@ typedef struct cairn_policy_report {
 	size_t nfiles;
 	size_t evaluations;      /* check calls made */
 	double seconds;          /* time spent in cairn_policy_run */
+	cairn_diags input_errors; /* what kept an input from being checked as asked (a
+	                          * template that does not load, an invalid waiver or pack
+	                          * choice, an unreadable document), with file:line:col;
+	                          * errors only. Any one makes the verdict "error" */
+	char **unchecked;        /* inputs not evaluated at all (they did not load), in order */
+	size_t nunchecked;
 } cairn_policy_report;
 
-#define CAIRN_POLICY_REPORT_INIT {NULL, 0, 0, {0, 0, 0, 0, 0}, NULL, 0, 0, 0.0}
+#define CAIRN_POLICY_REPORT_INIT \
+	{NULL, 0, 0, {0, 0, 0, 0, 0}, NULL, 0, 0, 0.0, CAIRN_DIAGS_INIT, NULL, 0}
 
 void cairn_policy_report_dispose(cairn_policy_report *r);
+/* Copies the errors of diags (not its warnings) into r->input_errors:
+ * problems with an input that the report must show, in every format, as
+ * an error rather than as a pass. diags is unchanged. */
+void cairn_policy_report_add_errors(cairn_policy_report *r, const cairn_diags *diags);
+/* Records that file was not evaluated at all (it does not load); the
+ * reasons go in with cairn_policy_report_add_errors. */
+void cairn_policy_report_not_checked(cairn_policy_report *r, const char *file);
+/* The verdict every format shows: "error" when a policy failed to run or
+ * an input error was recorded, else "fail" when a finding at or above
+ * min remains, else "pass". */
+const char *cairn_policy_report_verdict(const cairn_policy_report *r, cairn_policy_severity min);
 /* Sorts the results by file, line, column, policy id (stable). */
 void cairn_policy_report_sort(cairn_policy_report *r);
 /* FAIL results whose severity is at least min (expired waivers count). */

@@ -119,6 +119,19 @@ int cairn_stack_eval_properties(const cairn_stack *s, const cairn_resource *r,
  * not known yet). */
 int cairn_stack_eval_outputs(const cairn_stack *s, const cairn_eval_env *env, json_t **out);
 
+/* The exports this stack imports from the other stacks' states in its
+ * state_dir (stack_options.state_dir): *out is a new object { export
+ * name: exporting stack name }, for every Fn::ImportValue in the
+ * Properties of an enabled resource (or one whose Condition cannot be
+ * known yet) and in the Value or Export of an Output whose Condition
+ * holds, taking only the branch of an Fn::If its condition takes (both
+ * when unknown). The names are evaluated (they may use parameters,
+ * mappings and pseudo parameters); a name no state exports, or that
+ * cannot be known, is not listed. What apply records in the state's
+ * "imports", so that the exporting stack's destroy or change of that
+ * export is refused (docs/internals/state.md#imports). */
+int cairn_stack_imports(const cairn_stack *s, json_t **out);
+
 /* 1 when v is an unknown marker; cairn_has_unknown looks inside too. */
 int cairn_is_unknown(const json_t *v);
 int cairn_has_unknown(const json_t *v);

@@ -16,7 +16,9 @@
  *           "pending": { "token", "name", "started" },
  *           "deposed": [ { "id", "properties", "attributes" } ],
  *           "deletion_policy": "Retain" } },
- *       "outputs": { "<Name>": { "value": v, "export": "<ExportName>" } } }
+ *       "outputs": { "<Name>": { "value": v, "export": "<ExportName>" } },
+ *       "imports": { "<ExportName>": "<exporting stack>" },
+ *       "retained": { "<LogicalId>": { "type", "id", "properties", "retained" } } }
  *
  * Every save writes the whole document atomically (cairn_file_write_atomic:
  * temporary file, fsync, rename, fsync of the directory; mode 0600) and
@@ -98,6 +100,27 @@ void cairn_state_set_template(cairn_state *st, const char *path, const char *sha
 /* The outputs object (borrowed, never NULL); set steals outputs. */
 json_t *cairn_state_outputs(const cairn_state *st);
 void cairn_state_set_outputs(cairn_state *st, json_t *outputs);
+/* The exports this stack imported when last applied: { export name:
+ * exporting stack } (borrowed), or NULL when it imported none (or was
+ * written before imports were recorded). set steals imports; an empty object or
+ * NULL removes the member. The exporting stack's destroy, and an apply
+ * that removes or changes one of those exports, are refused while it is
+ * listed here (engine.h: cairn_engine_check_exports). */
+json_t *cairn_state_imports(const cairn_state *st);
+void cairn_state_set_imports(cairn_state *st, json_t *imports);
+
+/* The resources this stack left in AWS when it deleted them with
+ * DeletionPolicy: Retain (a destroy, or their removal from the template):
+ * { logical id: {"type", "id", "properties", "retained": "<RFC 3339>"} }
+ * (borrowed), or NULL when there are none. The next apply of a template
+ * that has the logical id again, with the same type, looks for the
+ * resource (the provider's find(): its name and this stack's cairn tags)
+ * and adopts it instead of failing to create it (engine.h:
+ * cairn_engine_readopt_retained). set steals rec; remove drops the entry
+ * (and the member when it was the last). */
+json_t *cairn_state_retained(const cairn_state *st);
+void cairn_state_set_retained(cairn_state *st, const char *logical_id, json_t *rec);
+void cairn_state_remove_retained(cairn_state *st, const char *logical_id);
 
 /* A new resource record {"type", "status": "created", "id", "properties",
  * "attributes", "depends_on"}; every argument is borrowed (copied). */

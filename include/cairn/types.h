@@ -68,6 +68,15 @@ int cairn_type_has_attribute(const cairn_type *t, const char *attribute);
 /* 1 when Fn::GetAtt of this attribute gives a list (else a string). */
 int cairn_type_attribute_is_list(const cairn_type *t, const char *attribute);
 
+/* Why a template may not set this tag key, or NULL when it may. cairn
+ * owns exactly "cairn:stack" and "cairn:logical-id" (it puts them on
+ * every resource it creates, so a later run recognises what it made);
+ * AWS owns keys starting with "aws:" in any case (AWS refuses them). Every
+ * other key, other "cairn:" keys included (cairn:access), is the user's:
+ * sent, read back and compared like any tag. The same keys are the ones
+ * plans and drift leave out when comparing Tags. */
+const char *cairn_tag_key_reserved(const char *key);
+
 /* The schema node (borrowed) at a property path ("BucketEncryption/
  * ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault"; a
  * numeric segment or any segment steps into a List's item or a Map's

@@ -179,13 +179,30 @@ function P.changed(kind, desired, live)
 end
 
 -- ---- tags -----------------------------------------------------------------
+--
+-- cairn owns exactly two tag keys, cairn:stack and cairn:logical-id (in
+-- ctx.tags); AWS owns the keys starting with aws:. Every other key, other
+-- cairn: keys included (cairn:access, which the least-privilege pack
+-- reads), is the user's: sent, read back and compared like any tag. The
+-- template check and plan refuse a template that sets a reserved key
+-- (cairn_tag_key_reserved in src/template/types.c, the same rule).
 
-local function hidden(key)
-  return type(key) == "string" and (key:sub(1, 4) == "aws:" or key:sub(1, 6) == "cairn:")
+-- Why key is not the user's to set, or nil.
+function P.reserved_tag(key)
+  if type(key) ~= "string" then return nil end
+  if key == "cairn:stack" or key == "cairn:logical-id" then
+    return "cairn sets it on every resource it creates"
+  end
+  if key:sub(1, 4):lower() == "aws:" then return "AWS refuses tag keys starting with aws:" end
+  return nil
 end
 
--- The user's tags ({Key, Value} list, or nil) without aws: and cairn:
--- keys, values as strings: what read returns.
+local function hidden(key)
+  return P.reserved_tag(key) ~= nil
+end
+
+-- The user's tags ({Key, Value} list, or nil) without aws: keys and
+-- cairn's own two, values as strings: what read returns.
 function P.user_tags(tags)
   local out = P.array()
   for _, t in ipairs(tags or {}) do
@@ -197,8 +214,17 @@ function P.user_tags(tags)
 end
 
 -- The tags to send: the user's plus cairn's (cairn:stack,
--- cairn:logical-id), which let the next run recognise what it made.
+-- cairn:logical-id), which let the next run recognise what it made. A
+-- user tag with a reserved key is an error (plan refuses it first; this
+-- keeps a provider from ever sending it, or silently dropping it).
 function P.tags_with(ctx, tags)
+  for _, t in ipairs(tags or {}) do
+    local why = P.reserved_tag(t.Key)
+    if why then
+      error(("the tag key '%s' is reserved: %s; remove this tag or give it another key")
+        :format(t.Key, why), 2)
+    end
+  end
   local out = P.user_tags(tags)
   for _, t in ipairs(ctx.tags or {}) do
     out[#out + 1] = { Key = t.Key, Value = t.Value }
@@ -231,6 +257,25 @@ end
 function P.is_ours(ctx, tags)
   local stack, lid = P.cairn_tags(tags)
   return stack == ctx.stack and lid == ctx.logical_id
+end
+
+-- What to say when create finds that what it would make already exists
+-- and its tags say it is this stack's (same cairn:stack and
+-- cairn:logical-id): cairn made it and later left it in AWS (a delete with
+-- DeletionPolicy: Retain), and this state does not remember it, so it is
+-- not adopted back by itself (src/engine/retained.c adopts only what the
+-- state recorded as retained). what: "a bucket named x"; rename: what to
+-- change in the template; delete: the command that deletes it. nil when
+-- the tags are not ours.
+function P.retained_advice(ctx, tags, what, rename, delete)
+  if not P.is_ours(ctx, tags) then return nil end
+  return ("%s already exists and carries this stack's tags (cairn:stack=%s, "
+    .. "cairn:logical-id=%s): cairn made it for %s and later left it in AWS "
+    .. "(DeletionPolicy: Retain, on a destroy or when it was removed from the template), "
+    .. "and this state has no record of retaining it (it was retained by an older cairn, "
+    .. "or the state was replaced), so cairn does not take it over by itself. Either "
+    .. "delete it, if nothing in it is needed (%s), and apply again; or keep it and %s")
+    :format(what, ctx.stack, ctx.logical_id, ctx.logical_id, delete, rename)
 end
 
 -- True when id is in ctx.exclude (objects the state already knows).

@@ -81,6 +81,13 @@ int cli_cmd_apply(int argc, char **argv)
 		goto done;
 	cairn_plan_print(r.plan, stdout, cli_g.color);
 	if (!cairn_plan_has_changes(r.plan)) {
+		/* no resource changes, yet the template may import otherwise */
+		if (cairn_state_exists(r.st) &&
+		    cairn_engine_record_imports(r.stack, r.st, r.ntargets > 0) &&
+		    cairn_state_save(r.st) < 0) {
+			cli_fail("apply", "%s", cairn_error_last());
+			goto done;
+		}
 		cli_planrun_print_outputs(cairn_state_outputs(r.st), stdout);
 		rc = 0;
 		goto done;

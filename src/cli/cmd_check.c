@@ -10,6 +10,12 @@
  * no finding at or above --fail-on remains, 3 when one does, 1 on any
  * error (a template that does not load, an invalid waiver, a policy that
  * fails to load or to run).
+ *
+ * Problems with an input (a template that does not load, an invalid
+ * waiver or pack choice, an unreadable document) are printed on stderr as
+ * FILE:LINE:COL diagnostics and also recorded in the report
+ * (cairn_policy_report_add_errors), so that no format ever reads as a pass
+ * when something was not checked as asked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +76,15 @@ static int check_document(cairn_policy_set *set, const char *path, cairn_policy_
 	cairn_policy_run_options ro;
 	cairn_diags fd = CAIRN_DIAGS_INIT;
 	int rc = 0;
-	if (!doc)
-		return cli_fail("check", "%s:%d:%d: %s", path, je.line, je.column, je.text);
+	if (!doc) {
+		cairn_diags_add(&fd, CAIRN_DIAG_ERROR, path, je.line, je.column,
+				"not a stack document: %s", je.text);
+		cairn_diags_print(&fd, stderr);
+		cairn_policy_report_add_errors(rep, &fd);
+		cairn_policy_report_not_checked(rep, path);
+		cairn_diags_dispose(&fd);
+		return 1;
+	}
 	memset(&ro, 0, sizeof(ro));
 	ro.memory_limit = memory;
 	ro.instruction_limit = instructions;
@@ -80,10 +93,11 @@ static int check_document(cairn_policy_set *set, const char *path, cairn_policy_
 	if (!json_is_string(json_object_get(doc, "file")))
 		json_object_set_new(doc, "file", json_string(path));
 	if (cairn_policy_run(set, doc, &ro, rep, &fd) < 0) {
-		if (fd.n == 0)
-			cli_fail("check", "%s: %s", path, cairn_error_last());
+		if (fd.nerrors == 0)
+			cairn_diags_add(&fd, CAIRN_DIAG_ERROR, path, 0, 0, "%s", cairn_error_last());
 		rc = 1;
 	}
+	cairn_policy_report_add_errors(rep, &fd);
 	cairn_diags_print(&fd, stderr);
 	cairn_diags_dispose(&fd);
 	json_decref(doc);
@@ -221,9 +235,14 @@ int cli_cmd_check(int argc, char **argv)
 			continue;
 		}
 		if (cairn_stack_load(&st, files[i], &so.opts, &fd) < 0) {
+			if (fd.nerrors == 0)
+				cairn_diags_add(&fd, CAIRN_DIAG_ERROR, files[i], 0, 0, "%s",
+						cairn_error_last());
 			cairn_diags_print(&fd, stderr);
 			fprintf(stderr, "cairn check: %s does not load (%zu error%s); not checked\n",
 				files[i], fd.nerrors, fd.nerrors == 1 ? "" : "s");
+			cairn_policy_report_add_errors(&rep, &fd);
+			cairn_policy_report_not_checked(&rep, files[i]);
 			cairn_diags_dispose(&fd);
 			errors = 1;
 			continue;
@@ -232,7 +251,9 @@ int cli_cmd_check(int argc, char **argv)
 		if (cairn_policy_template_packs(set, t, &packs, &npacks, &fd) < 0)
 			errors = 1;
 		if (cairn_stack_document(st, &planned_env, &doc) < 0) {
-			cli_fail("check", "%s: %s", files[i], cairn_error_last());
+			cairn_diags_add(&fd, CAIRN_DIAG_ERROR, files[i], 0, 0, "%s",
+					cairn_error_last());
+			cairn_policy_report_not_checked(&rep, files[i]);
 			errors = 1;
 		} else {
 			memset(&ro, 0, sizeof(ro));
@@ -253,9 +274,14 @@ int cli_cmd_check(int argc, char **argv)
 				ro.packs = sel;
 				ro.npacks = nsel;
 			}
-			if (cairn_policy_run(set, doc, &ro, &rep, &fd) < 0)
+			if (cairn_policy_run(set, doc, &ro, &rep, &fd) < 0) {
+				if (fd.nerrors == 0)
+					cairn_diags_add(&fd, CAIRN_DIAG_ERROR, files[i], 0, 0, "%s",
+							cairn_error_last());
 				errors = 1;
+			}
 		}
+		cairn_policy_report_add_errors(&rep, &fd);
 		cairn_diags_print(&fd, stderr);
 		cairn_diags_dispose(&fd);
 		for (k = 0; k < npacks; k++)
@@ -290,12 +316,14 @@ int cli_cmd_check(int argc, char **argv)
 			errors = 1;
 		}
 		out = stdout;
-		fprintf(stderr, "cairn check: %zu failed, %zu waived, %zu could not decide, %zu "
-				"errors; report in %s\n",
-			rep.counts[CAIRN_RESULT_FAIL], rep.counts[CAIRN_RESULT_WAIVED],
-			rep.counts[CAIRN_RESULT_UNDECIDED], rep.counts[CAIRN_RESULT_ERROR], output);
+		fprintf(stderr, "cairn check: %s: %zu failed, %zu waived, %zu could not decide, %zu "
+				"errors, %zu input error%s; report in %s\n",
+			cairn_policy_report_verdict(&rep, fail_on), rep.counts[CAIRN_RESULT_FAIL],
+			rep.counts[CAIRN_RESULT_WAIVED], rep.counts[CAIRN_RESULT_UNDECIDED],
+			rep.counts[CAIRN_RESULT_ERROR], rep.input_errors.nerrors,
+			rep.input_errors.nerrors == 1 ? "" : "s", output);
 	}
-	if (errors || rep.counts[CAIRN_RESULT_ERROR])
+	if (errors || !strcmp(cairn_policy_report_verdict(&rep, fail_on), "error"))
 		rc = 1;
 	else if (cairn_policy_report_failing(&rep, fail_on))
 		rc = 3;

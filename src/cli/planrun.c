@@ -11,8 +11,12 @@
  * Zones (EC2 DescribeAvailabilityZones, asked only then, so a role
  * without ec2:DescribeAvailabilityZones can plan other stacks);
  * the state is locked (failing at once when another cairn holds it) and
- * opened; the provider runtime is made. Planning refreshes every resource
- * of the state through its provider (in parallel) and makes the plan.
+ * opened; the provider runtime is made. Planning turns the resources this
+ * stack retained and the template has again into pending records (so they
+ * are adopted back: engine.h, cairn_engine_readopt_retained), refreshes
+ * every resource of the state through its provider (in parallel), makes
+ * the plan, and refuses it when it takes away an export another stack
+ * imports (cairn_engine_check_exports).
  *
  * A saved plan is opened from what it records: its template (whose hash
  * must not have changed), its parameter values, its state (whose lineage
@@ -251,6 +255,15 @@ int cli_planrun_open_saved(cli_planrun *r, const char *planfile)
 		cli_fail(r->cmd, "%s: %s", planfile, cairn_error_last());
 		return -1;
 	}
+	/* the pending records of retained resources it adopts back, as when
+	 * it was made (the template and state are unchanged) */
+	if (!r->plan->destroy)
+		cairn_engine_readopt_retained(r->stack, r->st);
+	/* another stack may have imported an export since the plan was made */
+	if (cairn_engine_check_exports(r->plan, r->st) < 0) {
+		cli_fail(r->cmd, "%s: %s", planfile, cairn_error_last());
+		return -1;
+	}
 	return 0;
 }
 
@@ -258,6 +271,8 @@ int cli_planrun_plan(cli_planrun *r, int destroy)
 {
 	cairn_plan_options po;
 
+	if (!destroy)
+		cairn_engine_readopt_retained(r->stack, r->st);
 	if (cairn_state_count(r->st) > 0) {
 		cairn_log(CAIRN_LOG_INFO, "reading %zu resources of %s", cairn_state_count(r->st),
 			  cairn_state_path(r->st));
@@ -272,7 +287,8 @@ int cli_planrun_plan(cli_planrun *r, int destroy)
 	po.destroy = destroy;
 	po.region = cairn_aws_region(r->aws);
 	po.account = r->account;
-	if (cairn_plan_make(&r->plan, r->stack, r->st, r->live, &po) < 0) {
+	if (cairn_plan_make(&r->plan, r->stack, r->st, r->live, &po) < 0 ||
+	    cairn_engine_check_exports(r->plan, r->st) < 0) {
 		cli_fail(r->cmd, "%s", cairn_error_last());
 		return -1;
 	}
@@ -352,9 +368,21 @@ int cli_planrun_apply(cli_planrun *r)
 	if (res.retained)
 		printf("%d resource%s left in AWS and removed from the state (Retain).\n",
 		       res.retained, res.retained == 1 ? "" : "s");
-	if (res.adopted)
-		printf("%d resource%s made by an interrupted apply adopted.\n", res.adopted,
-		       res.adopted == 1 ? "" : "s");
+	if (res.adopted) {
+		/* the plan's reason tells the retained ones (plan.c) */
+		int back = 0;
+		size_t i;
+		for (i = 0; i < r->plan->n; i++)
+			back += r->plan->v[i].adopt && r->plan->v[i].reason;
+		if (back > res.adopted)
+			back = res.adopted;
+		if (res.adopted > back)
+			printf("%d resource%s made by an interrupted apply adopted.\n",
+			       res.adopted - back, res.adopted - back == 1 ? "" : "s");
+		if (back)
+			printf("%d resource%s this stack retained adopted back.\n", back,
+			       back == 1 ? "" : "s");
+	}
 	cli_planrun_print_outputs(cairn_state_outputs(r->st), stdout);
 	return 0;
 }

@@ -588,6 +588,18 @@ static void deleted(apply_ctx *ac, op *o)
 {
 	switch (o->del) {
 	case DEL_RECORD:
+		if (o->retain && o->id) {
+			/* remembered, so that a later apply of the same logical id
+			 * adopts it back instead of failing to create it */
+			json_t *rec = cairn_state_resource(ac->st, o->logical_id);
+			char when[21];
+			cairn_utc_now(when);
+			cairn_state_set_retained(
+				ac->st, o->logical_id,
+				json_pack("{s:s, s:s, s:O?, s:s}", "type", o->type, "id", o->id,
+					  "properties", json_object_get(rec, "properties"),
+					  "retained", when));
+		}
 		cairn_state_remove_resource(ac->st, o->logical_id);
 		if (o->retain)
 			ac->res->retained++;
@@ -891,9 +903,14 @@ static int save_outputs(apply_ctx *ac)
 
 	if (ac->p->destroy) {
 		cairn_state_set_outputs(ac->st, stored);
+		/* a whole destroy imports nothing any more; a targeted one
+		 * may leave importers behind, so it keeps the record */
+		if (!ac->p->targets)
+			cairn_state_set_imports(ac->st, NULL);
 		ac->dirty = 1;
 		return 0;
 	}
+	cairn_engine_record_imports(ac->s, ac->st, ac->p->targets != NULL);
 	if (cairn_stack_eval_outputs(ac->s, &ac->env.env, &outs) < 0) {
 		json_decref(stored);
 		return cairn_error_set("outputs: %s", cairn_error_last());

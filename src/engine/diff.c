@@ -11,7 +11,9 @@
  *       5.0 == 5, "true" == true (booleans case-insensitively);
  *   Json            a JSON string is parsed, then compared structurally;
  *   PolicyDocument  compared in canonical form (cairn_diff_policy_document);
- *   Tags            a set of {Key, Value} without aws: and cairn: keys;
+ *   Tags            a set of {Key, Value} without aws: keys and cairn's own
+ *                   two (cairn:stack, cairn:logical-id; other cairn: keys
+ *                   are the user's);
  *   List            in order, or as a multiset when "set" (each desired
  *       item matched to a different live item);
  *   Object, Map     key by key, on the keys desired has.
@@ -352,9 +354,11 @@ json_t *cairn_diff_policy_document(const json_t *doc)
 	return out;
 }
 
+/* aws: keys and cairn's own two (cairn:stack, cairn:logical-id); every
+ * other cairn: key is the user's and compared like any tag. */
 static int is_hidden_tag(const char *key)
 {
-	return key && (strncmp(key, "aws:", 4) == 0 || strncmp(key, "cairn:", 6) == 0);
+	return cairn_tag_key_reserved(key) != NULL;
 }
 
 static int cmp_tag(const void *a, const void *b)

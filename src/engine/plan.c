@@ -376,9 +376,11 @@ static void put_entry(const printer *o, const cairn_planned *e)
 		col = "32";
 		break;
 	case CAIRN_ACTION_UPDATE:
-		what = e->adopt ? "was created by an interrupted apply: it will be adopted and "
-				  "updated in place"
-				: "will be updated in place";
+		what = !e->adopt    ? "will be updated in place"
+		       : e->reason ? "was retained by this stack: it will be adopted back and "
+				     "updated in place"
+				   : "was created by an interrupted apply: it will be adopted and "
+				     "updated in place";
 		sym = "  ~";
 		col = "33";
 		break;
@@ -404,7 +406,8 @@ static void put_entry(const printer *o, const cairn_planned *e)
 	default:
 		if (!e->adopt)
 			return;
-		what = "was created by an interrupted apply: it will be adopted as it is";
+		what = e->reason ? "was retained by this stack: it will be adopted back as it is"
+				 : "was created by an interrupted apply: it will be adopted as it is";
 		sym = "  =";
 		col = "1";
 		break;
@@ -463,13 +466,14 @@ static void put_outputs(const printer *o, const cairn_plan *p)
 void cairn_plan_print(const cairn_plan *p, FILE *f, int color)
 {
 	printer o = {f, color};
-	int add, change, replace, destroy, retained = 0, adopted = 0;
+	int add, change, replace, destroy, retained = 0, adopted = 0, readopted = 0;
 	size_t i;
 
 	cairn_plan_counts(p, &add, &change, &replace, &destroy);
 	for (i = 0; i < p->n; i++) {
 		retained += p->v[i].action == CAIRN_ACTION_DELETE && p->v[i].retain;
 		adopted += p->v[i].adopt;
+		readopted += p->v[i].adopt && p->v[i].reason;
 	}
 	if (!cairn_plan_has_changes(p)) {
 		fprintf(f, "%sNo changes.%s The live resources of stack %s match the %s.\n",
@@ -489,9 +493,12 @@ void cairn_plan_print(const cairn_plan *p, FILE *f, int color)
 		fprintf(f, "%d resource%s will be left in AWS and removed from the state "
 			   "(Retain).\n",
 			retained, retained == 1 ? "" : "s");
-	if (adopted)
+	if (adopted - readopted > 0)
 		fprintf(f, "%d resource%s created by an interrupted apply will be adopted.\n",
-			adopted, adopted == 1 ? "" : "s");
+			adopted - readopted, adopted - readopted == 1 ? "" : "s");
+	if (readopted)
+		fprintf(f, "%d resource%s this stack retained will be adopted back.\n", readopted,
+			readopted == 1 ? "" : "s");
 }
 
 /* ---- JSON -------------------------------------------------------------------- */
@@ -1006,16 +1013,50 @@ static int plan_resource(cairn_plan *p, size_t *cap, plan_env *pe, const cairn_r
 		json_decref(desired);
 		desired = own;
 	}
+	if (t && t->tags) {
+		/* a key known only now (a parameter, a Ref): validate caught the
+		 * literal ones with their line */
+		const json_t *tags = json_object_get(desired, t->tags), *tag;
+		size_t i;
+		json_array_foreach(tags, i, tag) {
+			const char *k = json_string_value(json_object_get(tag, "Key"));
+			if (cairn_tag_key_reserved(k)) {
+				rc = cairn_error_setc(CAIRN_EINVALID,
+						      "%s (%s): %s[%zu].Key: the tag key '%s' is "
+						      "reserved: %s; remove this tag or give it another "
+						      "key",
+						      r->logical_id, r->type, t->tags, i, k,
+						      cairn_tag_key_reserved(k));
+				json_decref(desired);
+				return rc;
+			}
+		}
+	}
 	gen = np && !json_object_get(r->properties, np);
 	e = push_entry(p, cap, r->logical_id, r->type, CAIRN_ACTION_NOOP);
 
 	if (!rec) {
 		e->action = CAIRN_ACTION_CREATE;
 	} else if (rstatus && strcmp(rstatus, "pending") == 0) {
+		const json_t *pend = json_object_get(rec, "pending");
+		const char *when = json_string_value(json_object_get(pend, "retained"));
+		const char *was = json_string_value(json_object_get(pend, "retained_id"));
 		if (status && strcmp(status, "found") == 0) {
 			e->adopt = 1;
 			e->id = cairn_xstrdup(json_string_value(json_object_get(lv, "id")));
 			e->live = json_incref(json_object_get(lv, "properties"));
+			if (when)
+				e->reason = cairn_xasprintf(
+					"this stack left it in AWS (DeletionPolicy: Retain) when it "
+					"deleted it on %s, and it still carries this stack's cairn:stack "
+					"and cairn:logical-id tags",
+					when);
+		} else if (when) {
+			e->action = CAIRN_ACTION_CREATE;
+			e->reason = cairn_xasprintf(
+				"the one this stack retained on %s (id %s) is no longer in AWS, or "
+				"no longer carries this stack's cairn tags",
+				when, was ? was : "?");
 		} else {
 			e->action = CAIRN_ACTION_CREATE;
 			e->reason = cairn_xstrdup("an interrupted create is made again: nothing it "

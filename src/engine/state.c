@@ -348,6 +348,46 @@ void cairn_state_set_outputs(cairn_state *st, json_t *outputs)
 	json_object_set_new(st->root, "outputs", outputs ? outputs : json_object());
 }
 
+json_t *cairn_state_imports(const cairn_state *st)
+{
+	json_t *imp = json_object_get(st->root, "imports");
+	return json_is_object(imp) ? imp : NULL;
+}
+
+json_t *cairn_state_retained(const cairn_state *st)
+{
+	json_t *r = json_object_get(st->root, "retained");
+	return json_is_object(r) ? r : NULL;
+}
+
+void cairn_state_set_retained(cairn_state *st, const char *logical_id, json_t *rec)
+{
+	json_t *r = json_object_get(st->root, "retained");
+	if (!json_is_object(r)) {
+		r = json_object();
+		json_object_set_new(st->root, "retained", r);
+	}
+	json_object_set_new(r, logical_id, rec);
+}
+
+void cairn_state_remove_retained(cairn_state *st, const char *logical_id)
+{
+	json_t *r = json_object_get(st->root, "retained");
+	json_object_del(r, logical_id);
+	if (r && json_object_size(r) == 0)
+		json_object_del(st->root, "retained");
+}
+
+void cairn_state_set_imports(cairn_state *st, json_t *imports)
+{
+	if (!imports || json_object_size(imports) == 0) {
+		json_decref(imports);
+		json_object_del(st->root, "imports");
+		return;
+	}
+	json_object_set_new(st->root, "imports", imports);
+}
+
 json_t *cairn_state_record_new(const char *type, const char *id, const json_t *properties,
 			       const json_t *attributes, const char *const *depends,
 			       size_t ndepends)

@@ -7,9 +7,14 @@
  * (CI test reports) and Markdown (a pull-request comment).
  *
  * Every format shows every non-passing result, including waived ones
- * with their reason, approver and expiry. The writers do not change the
- * report: they sort an array of pointers to its results (by file, line,
- * column, policy).
+ * with their reason, approver and expiry, and every input error (a
+ * template that did not load, an invalid waiver) with its file:line:col:
+ * an input error makes the verdict "error" in every format, never a pass
+ * (text "result: ERROR", JSON summary.result "error", SARIF results of
+ * the rule cairn-input-error, tool notifications and executionSuccessful
+ * false, JUnit errors, a Markdown "error" heading). The writers do not
+ * change the report: they sort an array of pointers to its results (by
+ * file, line, column, policy).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +73,34 @@ static void view_init(view *w, const cairn_policy_report *r, const cairn_policy_
 static void view_dispose(view *w)
 {
 	free(w->v);
+}
+
+/* Input errors recorded, and inputs not checked at all. */
+static size_t input_errors(const view *w)
+{
+	return w->r->input_errors.n;
+}
+
+/* "file:line:col: message" of an input error. */
+static char *input_error_text(const cairn_diag *d)
+{
+	cairn_buf b = CAIRN_BUF_INIT;
+	cairn_buf_puts(&b, d->file);
+	if (d->line > 0)
+		cairn_buf_printf(&b, ":%d", d->line);
+	if (d->line > 0 && d->col > 0)
+		cairn_buf_printf(&b, ":%d", d->col);
+	cairn_buf_printf(&b, ": %s", d->message);
+	return cairn_buf_detach(&b);
+}
+
+/* The verdict: "error" (a policy failed or an input could not be
+ * checked), "fail" or "pass". */
+static const char *verdict(const view *w, const size_t *c, size_t failing)
+{
+	if (c[CAIRN_RESULT_ERROR] || input_errors(w) || w->r->nunchecked)
+		return "error";
+	return failing ? "fail" : "pass";
 }
 
 static const char *sev_upper(cairn_policy_severity s)
@@ -207,6 +240,17 @@ static void write_text(const view *w, FILE *out)
 	}
 	if (shown)
 		fputc('\n', out);
+	if (input_errors(w) || w->r->nunchecked) {
+		fprintf(out, "%sinput errors%s\n", col(w, "1;35"), reset(w));
+		for (i = 0; i < w->r->input_errors.n; i++) {
+			char *t = input_error_text(&w->r->input_errors.v[i]);
+			fprintf(out, "  %s\n", t);
+			free(t);
+		}
+		for (i = 0; i < w->r->nunchecked; i++)
+			fprintf(out, "  %s: not checked (it does not load)\n", w->r->unchecked[i]);
+		fputc('\n', out);
+	}
 	fprintf(out, "%zu failed", c[CAIRN_RESULT_FAIL]);
 	if (c[CAIRN_RESULT_FAIL]) {
 		int s, first = 1;
@@ -223,10 +267,20 @@ static void write_text(const view *w, FILE *out)
 		     "%zu file%s\n",
 		c[CAIRN_RESULT_WAIVED], c[CAIRN_RESULT_UNDECIDED], c[CAIRN_RESULT_ERROR],
 		c[CAIRN_RESULT_PASS], w->r->evaluations, w->r->nfiles, w->r->nfiles == 1 ? "" : "s");
-	if (c[CAIRN_RESULT_ERROR])
-		fprintf(out, "%sresult: ERROR%s (a policy failed to run; see above)\n", col(w, "1;35"),
-			reset(w));
-	else if (failing)
+	if (input_errors(w) || w->r->nunchecked || c[CAIRN_RESULT_ERROR]) {
+		cairn_buf why = CAIRN_BUF_INIT;
+		if (input_errors(w))
+			cairn_buf_printf(&why, "%zu input error%s", input_errors(w),
+					 input_errors(w) == 1 ? "" : "s");
+		if (w->r->nunchecked)
+			cairn_buf_printf(&why, "%s%zu file%s not checked", why.len ? ": " : "",
+					 w->r->nunchecked, w->r->nunchecked == 1 ? "" : "s");
+		if (c[CAIRN_RESULT_ERROR])
+			cairn_buf_printf(&why, "%sa policy failed to run", why.len ? "; " : "");
+		fprintf(out, "%sresult: ERROR%s (%s; see above)\n", col(w, "1;35"), reset(w),
+			cairn_buf_cstr(&why));
+		cairn_buf_dispose(&why);
+	} else if (failing)
 		fprintf(out, "%sresult: FAIL%s (%zu finding%s at or above %s)\n", col(w, "1;31"),
 			reset(w), failing, failing == 1 ? "" : "s",
 			cairn_policy_severity_name(w->fail_on));
@@ -270,6 +324,7 @@ static size_t used_policies(const view *w, const cairn_policy ***out)
 static void write_json(const view *w, FILE *out)
 {
 	json_t *root = json_object(), *results = json_array(), *pols = json_array(), *files;
+	json_t *ierr, *unchecked;
 	const cairn_policy **used;
 	size_t i, k, nused, c[5], failing, by_sev[5];
 
@@ -323,16 +378,28 @@ static void write_json(const view *w, FILE *out)
 	json_object_set_new(root, "files", files);
 	json_object_set_new(
 		root, "summary",
-		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "evaluations",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "evaluations",
 			  (json_int_t)w->r->evaluations, "passed", (json_int_t)c[CAIRN_RESULT_PASS],
 			  "failed", (json_int_t)c[CAIRN_RESULT_FAIL], "waived",
 			  (json_int_t)c[CAIRN_RESULT_WAIVED], "undecided",
 			  (json_int_t)c[CAIRN_RESULT_UNDECIDED], "errors",
-			  (json_int_t)c[CAIRN_RESULT_ERROR], "failing", (json_int_t)failing,
-			  "fail_on", cairn_policy_severity_name(w->fail_on), "result",
-			  c[CAIRN_RESULT_ERROR] ? "error" : failing ? "fail" : "pass"));
+			  (json_int_t)c[CAIRN_RESULT_ERROR], "input_errors",
+			  (json_int_t)input_errors(w), "failing", (json_int_t)failing, "fail_on",
+			  cairn_policy_severity_name(w->fail_on), "result", verdict(w, c, failing)));
 	json_object_set_new(root, "policies", pols);
 	json_object_set_new(root, "results", results);
+	ierr = json_array();
+	for (i = 0; i < w->r->input_errors.n; i++) {
+		const cairn_diag *d = &w->r->input_errors.v[i];
+		json_array_append_new(ierr, json_pack("{s:s, s:i, s:i, s:s}", "file", d->file, "line",
+						      d->line, "column", d->col, "message",
+						      d->message));
+	}
+	json_object_set_new(root, "input_errors", ierr);
+	unchecked = json_array();
+	for (i = 0; i < w->r->nunchecked; i++)
+		json_array_append_new(unchecked, json_string(w->r->unchecked[i]));
+	json_object_set_new(root, "not_checked", unchecked);
 	json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);
@@ -411,6 +478,34 @@ static json_t *sarif_rule(const cairn_policy *p)
 	return rule;
 }
 
+/* A SARIF location of an input error: its file (with the artifact index
+ * when listed) and, when known, line and column. */
+static json_t *sarif_diag_location(const view *w, const cairn_diag *d)
+{
+	char *uri = path_uri(d->file);
+	json_t *phys = json_pack("{s:{s:s}}", "artifactLocation", "uri", uri);
+	size_t fi;
+	free(uri);
+	for (fi = 0; fi < w->r->nfiles && strcmp(w->r->files[fi], d->file) != 0; fi++)
+		;
+	if (fi == w->r->nfiles) {
+		size_t u;
+		for (u = 0; u < w->r->nunchecked && strcmp(w->r->unchecked[u], d->file) != 0; u++)
+			;
+		fi = u < w->r->nunchecked ? w->r->nfiles + u : (size_t)-1;
+	}
+	if (fi != (size_t)-1)
+		json_object_set_new(json_object_get(phys, "artifactLocation"), "index",
+				    json_integer((json_int_t)fi));
+	if (d->line > 0) {
+		json_t *region = json_pack("{s:i}", "startLine", d->line);
+		if (d->col > 0)
+			json_object_set_new(region, "startColumn", json_integer(d->col));
+		json_object_set_new(phys, "region", region);
+	}
+	return json_pack("{s:o}", "physicalLocation", phys);
+}
+
 static void write_sarif(const view *w, FILE *out)
 {
 	json_t *rules = json_array(), *results = json_array(), *artifacts = json_array(),
@@ -437,6 +532,42 @@ static void write_sarif(const view *w, FILE *out)
 		char *uri = path_uri(w->r->files[i]);
 		json_array_append_new(artifacts, json_pack("{s:{s:s}}", "location", "uri", uri));
 		free(uri);
+	}
+	for (i = 0; i < w->r->nunchecked; i++) {
+		char *uri = path_uri(w->r->unchecked[i]);
+		json_array_append_new(artifacts, json_pack("{s:{s:s}}", "location", "uri", uri));
+		free(uri);
+	}
+	if (input_errors(w)) {
+		/* Input errors are results of their own rule (so code scanning
+		 * shows them at their line, as cfn-lint's E0000 is) and tool
+		 * notifications; the run did not succeed. */
+		json_array_append_new(
+			rules, json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}", "id",
+					 "cairn-input-error", "name", "cairn-input-error",
+					 "shortDescription", "text",
+					 "The input could not be checked as asked",
+					 "fullDescription", "text",
+					 "A template that does not load (YAML syntax, an unknown type "
+					 "or property, a bad intrinsic), an invalid waiver or pack "
+					 "choice, or an unreadable stack document: nothing in it was "
+					 "judged as asked.",
+					 "help", "text",
+					 "Fix the error at the given line (cairn validate FILE shows "
+					 "every template error) and run cairn check again.",
+					 "defaultConfiguration", "level", "error"));
+		for (i = 0; i < w->r->input_errors.n; i++) {
+			const cairn_diag *d = &w->r->input_errors.v[i];
+			json_t *loc = sarif_diag_location(w, d);
+			json_array_append_new(
+				results, json_pack("{s:s, s:I, s:s, s:s, s:{s:s}, s:[O]}", "ruleId",
+						   "cairn-input-error", "ruleIndex", (json_int_t)nused,
+						   "kind", "fail", "level", "error", "message", "text",
+						   d->message, "locations", loc));
+			json_array_append_new(notes, json_pack("{s:s, s:{s:s}, s:[o]}", "level",
+							       "error", "message", "text",
+							       d->message, "locations", loc));
+		}
 	}
 	for (i = 0; i < w->n; i++) {
 		const cairn_policy_result *x = w->v[i];
@@ -523,7 +654,8 @@ static void write_sarif(const view *w, FILE *out)
 			"tool", "driver", "name", "cairn", "version", CAIRN_VERSION,
 			"semanticVersion", CAIRN_VERSION, "rules", rules,
 			"artifacts", artifacts, "results", results, "invocations",
-			"executionSuccessful", nerr == 0, "toolExecutionNotifications", notes,
+			"executionSuccessful", nerr == 0 && !input_errors(w) && !w->r->nunchecked,
+			"toolExecutionNotifications", notes,
 			"columnKind", "unicodeCodePoints");
 	root = json_pack("{s:s, s:s, s:[o]}", "$schema",
 			 "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0", "runs",
@@ -564,8 +696,30 @@ static void write_junit(const view *w, FILE *out)
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(out, "<testsuites name=\"cairn check\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		     "skipped=\"%zu\" time=\"%.3f\">\n",
-		w->n, c[CAIRN_RESULT_FAIL], c[CAIRN_RESULT_ERROR],
+		w->n + input_errors(w), c[CAIRN_RESULT_FAIL], c[CAIRN_RESULT_ERROR] + input_errors(w),
 		c[CAIRN_RESULT_WAIVED] + c[CAIRN_RESULT_UNDECIDED], w->r->seconds);
+	/* Input errors first: a suite "cairn" with an error test case each. */
+	if (input_errors(w)) {
+		fprintf(out, "  <testsuite name=\"cairn\" tests=\"%zu\" failures=\"0\" errors=\"%zu\" "
+			     "skipped=\"0\">\n",
+			input_errors(w), input_errors(w));
+		for (i = 0; i < w->r->input_errors.n; i++) {
+			const cairn_diag *d = &w->r->input_errors.v[i];
+			char *t = input_error_text(d);
+			fputs("    <testcase classname=\"cairn.input\" name=\"", out);
+			xml_escape(out, t);
+			fputs("\" file=\"", out);
+			xml_escape(out, d->file);
+			fputc('"', out);
+			if (d->line > 0)
+				fprintf(out, " line=\"%d\"", d->line);
+			fputs(" time=\"0\">\n      <error message=\"", out);
+			xml_escape(out, t);
+			fputs("\" type=\"input-error\"/>\n    </testcase>\n", out);
+			free(t);
+		}
+		fputs("  </testsuite>\n", out);
+	}
 	/* One suite per pack, one test case per result. */
 	for (k = 0; k < nused; k++) {
 		const char *pack = used[k]->pack;
@@ -711,7 +865,7 @@ static void write_markdown(const view *w, FILE *out)
 	size_t nused;
 
 	counts(w, c, &failing, by_sev);
-	if (c[CAIRN_RESULT_ERROR])
+	if (!strcmp(verdict(w, c, failing), "error"))
 		fprintf(out, "### cairn check: error\n\n");
 	else if (failing)
 		fprintf(out, "### cairn check: %zu finding%s at or above %s\n\n", failing,
@@ -721,6 +875,8 @@ static void write_markdown(const view *w, FILE *out)
 	fprintf(out, "%zu failed · %zu waived · %zu could not decide · %zu errors · %zu passed",
 		c[CAIRN_RESULT_FAIL], c[CAIRN_RESULT_WAIVED], c[CAIRN_RESULT_UNDECIDED],
 		c[CAIRN_RESULT_ERROR], c[CAIRN_RESULT_PASS]);
+	if (input_errors(w))
+		fprintf(out, " · %zu input error%s", input_errors(w), input_errors(w) == 1 ? "" : "s");
 	fprintf(out, " (threshold: %s; files:", cairn_policy_severity_name(w->fail_on));
 	for (i = 0; i < w->r->nfiles; i++) {
 		fputs(i ? ", `" : " `", out);
@@ -728,6 +884,32 @@ static void write_markdown(const view *w, FILE *out)
 		fputc('`', out);
 	}
 	fputs(")\n\n", out);
+
+	if (input_errors(w) || w->r->nunchecked) {
+		fprintf(out, "#### Input errors (%zu)\n\n", input_errors(w));
+		if (w->r->nunchecked) {
+			fputs("Not checked (they do not load):", out);
+			for (i = 0; i < w->r->nunchecked; i++) {
+				fputs(i ? ", `" : " `", out);
+				md_cell(out, w->r->unchecked[i]);
+				fputc('`', out);
+			}
+			fputs("\n\n", out);
+		}
+		for (i = 0; i < w->r->input_errors.n; i++) {
+			const cairn_diag *d = &w->r->input_errors.v[i];
+			fputs("- `", out);
+			md_cell(out, d->file);
+			if (d->line > 0)
+				fprintf(out, ":%d", d->line);
+			if (d->line > 0 && d->col > 0)
+				fprintf(out, ":%d", d->col);
+			fputs("`: ", out);
+			md_cell(out, d->message);
+			fputc('\n', out);
+		}
+		fputc('\n', out);
+	}
 
 	if (c[CAIRN_RESULT_FAIL]) {
 		fprintf(out, "| Severity | Control | Resource | Where | Finding |\n"

@@ -1208,7 +1208,35 @@ void cairn_policy_report_dispose(cairn_policy_report *r)
 	for (i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
 	free(r->files);
+	cairn_diags_dispose(&r->input_errors);
+	for (i = 0; i < r->nunchecked; i++)
+		free(r->unchecked[i]);
+	free(r->unchecked);
 	memset(r, 0, sizeof(*r));
+}
+
+void cairn_policy_report_add_errors(cairn_policy_report *r, const cairn_diags *diags)
+{
+	size_t i;
+	for (i = 0; diags && i < diags->n; i++) {
+		const cairn_diag *d = &diags->v[i];
+		if (d->severity == CAIRN_DIAG_ERROR)
+			cairn_diags_add(&r->input_errors, CAIRN_DIAG_ERROR, d->file, d->line, d->col,
+					"%s", d->message);
+	}
+}
+
+void cairn_policy_report_not_checked(cairn_policy_report *r, const char *file)
+{
+	r->unchecked = cairn_xrealloc(r->unchecked, (r->nunchecked + 1) * sizeof(*r->unchecked));
+	r->unchecked[r->nunchecked++] = cairn_xstrdup(file);
+}
+
+const char *cairn_policy_report_verdict(const cairn_policy_report *r, cairn_policy_severity min)
+{
+	if (r->input_errors.nerrors || r->nunchecked || r->counts[CAIRN_RESULT_ERROR])
+		return "error";
+	return cairn_policy_report_failing(r, min) ? "fail" : "pass";
 }
 
 static int cmp_result(const void *a, const void *b)

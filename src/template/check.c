@@ -1116,6 +1116,14 @@ static void check_tags(ck *c, const json_t *v, int line, int col)
 				if (strcmp(k, "Key") && strcmp(k, "Value")) {
 					err(c, kl, kc, "a tag has only Key and Value");
 					check_expr(c, x, kl, kc);
+				} else if (!strcmp(k, "Key") && json_is_string(x) &&
+					   cairn_tag_key_reserved(json_string_value(x))) {
+					/* cairn's own keys and AWS's: never silently
+					 * dropped, never overridden */
+					err(c, kl, kc, "the tag key '%s' is reserved: %s; remove this "
+						       "tag or give it another key",
+					    json_string_value(x),
+					    cairn_tag_key_reserved(json_string_value(x)));
 				} else {
 					vkind vk = check_expr(c, x, kl, kc);
 					if (vk == VK_LIST || vk == VK_OBJECT || vk == VK_NULL)

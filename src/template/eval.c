@@ -1228,6 +1228,70 @@ int cairn_stack_eval_outputs(const cairn_stack *s, const cairn_eval_env *env, js
 
 /* ---- exports from other stacks' states ------------------------------------------ */
 
+/* Adds to out every export value v imports from a state (see
+ * cairn_stack_imports), following only the taken branches of Fn::If. */
+static void find_imports(const cairn_stack *st, const json_t *v, json_t *out)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			find_imports(st, x, out);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	if (json_object_size(v) == 1) {
+		const json_t *arg;
+		if ((arg = json_object_get(v, "Fn::If")) != NULL && json_is_array(arg) &&
+		    json_array_size(arg) == 3 && json_is_string(json_array_get(arg, 0))) {
+			int c = tpl_condition_value(st, json_string_value(json_array_get(arg, 0)));
+			if (c != TPL_FALSE)
+				find_imports(st, json_array_get(arg, 1), out);
+			if (c != TPL_TRUE)
+				find_imports(st, json_array_get(arg, 2), out);
+			return;
+		}
+		if ((arg = json_object_get(v, "Fn::ImportValue")) != NULL) {
+			json_t *name = NULL;
+			const char *from;
+			if (tpl_eval(st, arg, NULL, 1, NULL, NULL, &name) == 0 &&
+			    json_is_string(name) &&
+			    (from = json_string_value(json_object_get(
+				     st->export_from, json_string_value(name)))) != NULL)
+				json_object_set_new(out, json_string_value(name), json_string(from));
+			json_decref(name);
+			return;
+		}
+	}
+	json_object_foreach((json_t *)v, k, x)
+		find_imports(st, x, out);
+}
+
+int cairn_stack_imports(const cairn_stack *s, json_t **out)
+{
+	json_t *outputs = json_object_get(cairn_template_root(s->tpl), "Outputs"), *o;
+	const char *name;
+	size_t i;
+
+	*out = json_object();
+	if (!s->export_from || json_object_size(s->export_from) == 0)
+		return 0;
+	for (i = 0; i < s->nres; i++)
+		if (s->res[i].enabled != 0)
+			find_imports(s, s->res[i].properties, *out);
+	json_object_foreach(outputs, name, o) {
+		const char *cond = json_string_value(json_object_get(o, "Condition"));
+		if (cond && tpl_condition_value(s, cond) == TPL_FALSE)
+			continue;
+		find_imports(s, json_object_get(o, "Value"), *out);
+		find_imports(s, json_object_get(o, "Export"), *out);
+	}
+	return 0;
+}
+
 void tpl_read_exports(cairn_stack *st, cairn_diags *diags)
 {
 	struct dirent **list = NULL;

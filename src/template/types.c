@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -947,6 +948,18 @@ static int path_related(const char **v, size_t n, const char *path)
 	}
 	free(q);
 	return hit;
+}
+
+const char *cairn_tag_key_reserved(const char *key)
+{
+	if (!key)
+		return NULL;
+	if (!strcmp(key, "cairn:stack") || !strcmp(key, "cairn:logical-id"))
+		return "cairn sets it on every resource it creates (the stack name and the "
+		       "logical id, by which a later run recognises what it made)";
+	if (!strncasecmp(key, "aws:", 4))
+		return "AWS refuses tag keys starting with aws:";
+	return NULL;
 }
 
 int cairn_type_is_create_only(const cairn_type *t, const char *path)

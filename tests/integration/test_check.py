@@ -134,6 +134,93 @@ class TestCheck(cairntest.CairnTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("usage: cairn check", r.stderr)
 
+    def test_load_error_is_an_error_in_every_format(self):
+        """A template that does not load is never reported as a pass: each
+        format says error and carries the file:line:col diagnostics, beside
+        the results of the files that did load."""
+        import jsonschema
+        bad = self.write("bad.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n"
+                                     "      Nope: 1\n")
+        clean = os.path.join(DATA, "clean.yaml")
+        msg = "B (AWS::S3::Bucket): Properties: property 'Nope' is not supported by AWS::S3::Bucket"
+        for files in ([bad], [clean, bad]):
+            r = self.cairn("check", *files)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertNotIn("PASS", r.stdout)
+            self.assertIn("%s:5:7: %s" % (bad, msg), r.stdout)
+            self.assertRegex(r.stdout, r"\nresult: ERROR \(1 input error: 1 file not checked; see above\)\n$")
+            self.assertIn("not checked", r.stderr)
+
+            r, out = self.run_json(*files, rc=1)
+            self.assertEqual(out["summary"]["result"], "error")
+            self.assertEqual(out["summary"]["input_errors"], 1)
+            self.assertEqual(out["input_errors"], [{"file": bad, "line": 5, "column": 7, "message": msg}])
+            self.assertEqual(out["not_checked"], [bad])
+
+            r = self.cairn("check", "--format", "sarif", *files)
+            self.assertEqual(r.returncode, 1)
+            sarif = json.loads(r.stdout)
+            with open(SCHEMA) as f:
+                jsonschema.validate(sarif, json.load(f))
+            run = sarif["runs"][0]
+            self.assertFalse(run["invocations"][0]["executionSuccessful"])
+            note = run["invocations"][0]["toolExecutionNotifications"][0]
+            self.assertEqual(note["level"], "error")
+            self.assertEqual(note["message"]["text"], msg)
+            loc = note["locations"][0]["physicalLocation"]
+            self.assertEqual(loc["artifactLocation"]["uri"], "file://" + bad)
+            self.assertEqual((loc["region"]["startLine"], loc["region"]["startColumn"]), (5, 7))
+            res = [x for x in run["results"] if x["ruleId"] == "cairn-input-error"]
+            self.assertEqual(len(res), 1)
+            self.assertEqual(res[0]["level"], "error")
+            self.assertEqual(res[0]["message"]["text"], msg)
+            self.assertEqual(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 5)
+            rules = run["tool"]["driver"]["rules"]
+            self.assertEqual(rules[res[0]["ruleIndex"]]["id"], "cairn-input-error")
+
+            r = self.cairn("check", "--format", "junit", *files)
+            self.assertEqual(r.returncode, 1)
+            root = ET.fromstring(r.stdout)
+            self.assertGreaterEqual(int(root.get("errors")), 1)
+            errs = [c for c in root.iter("testcase") if c.find("error") is not None
+                    and c.get("classname") == "cairn.input"]
+            self.assertEqual(len(errs), 1)
+            self.assertEqual((errs[0].get("file"), errs[0].get("line")), (bad, "5"))
+            self.assertEqual(errs[0].find("error").get("message"), "%s:5:7: %s" % (bad, msg))
+
+            r = self.cairn("check", "--format", "markdown", *files)
+            self.assertEqual(r.returncode, 1)
+            self.assertTrue(r.stdout.startswith("### cairn check: error\n"), r.stdout)
+            self.assertNotIn("passed\n", r.stdout.splitlines()[0])
+            self.assertIn("#### Input errors (1)", r.stdout)
+            self.assertIn("`%s:5:7`" % bad, r.stdout)
+
+        # --output: the report file says error too, and so does the summary.
+        out = os.path.join(self.tmp, "r.json")
+        r = self.cairn("check", "--format", "json", "--output", out, bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("1 input error", r.stderr)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["summary"]["result"], "error")
+
+    def test_invalid_waiver_is_an_error_in_the_report(self):
+        path = self.write("w.yaml", WAIVED_TEMPLATE.format(control="cis-9.9", expires="2999-01-01"))
+        r, out = self.run_json(path, rc=1)
+        self.assertEqual(out["summary"]["result"], "error")
+        self.assertEqual([(e["line"], e["column"]) for e in out["input_errors"]], [(8, 13)])
+        self.assertIn("waiver for unknown control 'cis-9.9'", out["input_errors"][0]["message"])
+        self.assertEqual(out["not_checked"], [])
+        r = self.cairn("check", path)
+        self.assertIn("result: ERROR (1 input error; see above)", r.stdout)
+
+    def test_unreadable_document_is_an_error_in_the_report(self):
+        doc = self.write("d.json", "{\"resources\": [}\n")
+        r, out = self.run_json("--document", doc, rc=1)
+        self.assertEqual(out["summary"]["result"], "error")
+        self.assertEqual(out["not_checked"], [doc])
+        self.assertEqual(out["input_errors"][0]["file"], doc)
+        self.assertEqual(out["input_errors"][0]["line"], 1)
+
     def test_no_credentials_no_network(self):
         env = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None,
                "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_REGION": None,

@@ -70,6 +70,20 @@ TEST(tags_are_a_set_without_aws_and_cairn_keys)
 		  "[{\"Key\": \"a\", \"Value\": \"2\"}]"));
 	CHECK(!eq("Tags", "[{\"Key\": \"a\", \"Value\": \"1\"}]",
 		  "[{\"Key\": \"a\", \"Value\": \"1\"}, {\"Key\": \"extra\", \"Value\": \"1\"}]"));
+	/* only cairn's own two keys are left out: other cairn: keys are the
+	 * user's (cairn:access: read-only) */
+	CHECK(!eq("Tags", "[{\"Key\": \"cairn:access\", \"Value\": \"read-only\"}]",
+		  "[{\"Key\": \"cairn:access\", \"Value\": \"read-write\"}]"));
+	CHECK(!eq("Tags", "[]", "[{\"Key\": \"cairn:access\", \"Value\": \"admin\"}]"));
+	CHECK(eq("Tags", "[{\"Key\": \"cairn:access\", \"Value\": \"read-only\"}]",
+		 "[{\"Key\": \"cairn:logical-id\", \"Value\": \"R\"}, {\"Key\": \"cairn:access\", "
+		 "\"Value\": \"read-only\"}, {\"Key\": \"AWS:x\", \"Value\": \"y\"}]"));
+	CHECK(cairn_tag_key_reserved("cairn:stack") != NULL);
+	CHECK(cairn_tag_key_reserved("cairn:logical-id") != NULL);
+	CHECK(cairn_tag_key_reserved("Aws:Foo") != NULL);
+	CHECK(cairn_tag_key_reserved("cairn:access") == NULL);
+	CHECK(cairn_tag_key_reserved("cairn:stack-owner") == NULL);
+	CHECK(cairn_tag_key_reserved("awsx") == NULL);
 }
 
 TEST(policy_documents_compare_semantically)

@@ -653,6 +653,56 @@ TEST(formats_escape_text)
 	json_decref(doc);
 }
 
+/* An input error (a template that did not load) is never a pass: every
+ * format says error and shows it with its position. */
+TEST(input_errors_are_errors_in_every_format)
+{
+	cairn_policy_report r = CAIRN_POLICY_REPORT_INIT;
+	cairn_diags d = CAIRN_DIAGS_INIT;
+	char *s;
+	json_t *j;
+
+	CHECK_STR(cairn_policy_report_verdict(&r, CAIRN_SEVERITY_HIGH), "pass");
+	cairn_diags_add(&d, CAIRN_DIAG_WARNING, "t.yaml", 2, 3, "only a warning");
+	cairn_policy_report_add_errors(&r, &d);
+	CHECK_INT(r.input_errors.n, 0);
+	CHECK_STR(cairn_policy_report_verdict(&r, CAIRN_SEVERITY_HIGH), "pass");
+	cairn_diags_add(&d, CAIRN_DIAG_ERROR, "t.yaml", 5, 7, "B: property 'Nope' <is> not supported");
+	cairn_policy_report_add_errors(&r, &d);
+	cairn_policy_report_not_checked(&r, "t.yaml");
+	CHECK_INT(r.input_errors.n, 1);
+	CHECK_STR(cairn_policy_report_verdict(&r, CAIRN_SEVERITY_HIGH), "error");
+
+	s = render(&r, CAIRN_FORMAT_TEXT);
+	CHECK(!strstr(s, "PASS"));
+	CHECK_CONTAINS(s, "  t.yaml:5:7: B: property 'Nope' <is> not supported\n");
+	CHECK_CONTAINS(s, "result: ERROR (1 input error: 1 file not checked; see above)\n");
+	free(s);
+	s = render(&r, CAIRN_FORMAT_JSON);
+	j = json_loads(s, 0, NULL);
+	CHECK(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "summary"), "result")), "error");
+	CHECK_INT(json_integer_value(json_object_get(
+			  json_array_get(json_object_get(j, "input_errors"), 0), "column")), 7);
+	json_decref(j);
+	free(s);
+	s = render(&r, CAIRN_FORMAT_SARIF);
+	CHECK_CONTAINS(s, "\"executionSuccessful\": false");
+	CHECK_CONTAINS(s, "\"ruleId\": \"cairn-input-error\"");
+	free(s);
+	s = render(&r, CAIRN_FORMAT_JUNIT);
+	CHECK_CONTAINS(s, "errors=\"1\"");
+	CHECK_CONTAINS(s, "<error message=\"t.yaml:5:7: B: property &apos;Nope&apos; &lt;is&gt; not "
+			  "supported\" type=\"input-error\"/>");
+	free(s);
+	s = render(&r, CAIRN_FORMAT_MARKDOWN);
+	CHECK_CONTAINS(s, "### cairn check: error\n");
+	CHECK_CONTAINS(s, "- `t.yaml:5:7`: B: property 'Nope' &lt;is> not supported\n");
+	free(s);
+	cairn_policy_report_dispose(&r);
+	cairn_diags_dispose(&d);
+}
+
 TEST(builtin_packs_load)
 {
 	cairn_policy_set *set;
@@ -706,6 +756,7 @@ int main(void)
 	RUN(run_pass_fail_undecided_error_skip);
 	RUN(waivers_waive_expire_and_validate);
 	RUN(formats_escape_text);
+	RUN(input_errors_are_errors_in_every_format);
 	RUN(builtin_packs_load);
 	cairn_policy_report_dispose(&hostile_report);
 	cairn_policy_set_free(hostile_set);

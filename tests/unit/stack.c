@@ -583,6 +583,64 @@ out:
 	free(dir);
 }
 
+TEST(imports_lists_what_the_stack_imports)
+{
+	cairn_diags d = CAIRN_DIAGS_INIT;
+	char *dir = cairn_xasprintf("%s/imports", tmpdir), *p;
+	cairn_stack_options o = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
+	cairn_stack *s;
+	json_t *imp = NULL;
+	FILE *f;
+	cairn_mkdir_p(dir, 0700);
+	p = cairn_xasprintf("%s/net.state.json", dir);
+	f = fopen(p, "w");
+	fputs("{\"outputs\": {\"A\": {\"value\": \"a\", \"export\": \"net-a\"},"
+	      " \"B\": {\"value\": \"b\", \"export\": \"net-b\"},"
+	      " \"C\": {\"value\": \"c\", \"export\": \"net-c\"},"
+	      " \"D\": {\"value\": \"d\", \"export\": \"net-d\"}}}", f);
+	fclose(f);
+	free(p);
+	p = cairn_xasprintf("%s/keys.state.json", dir);
+	f = fopen(p, "w");
+	fputs("{\"outputs\": {\"K\": {\"value\": \"k\", \"export\": \"keys-k\"}}}", f);
+	fclose(f);
+	free(p);
+	o.state_dir = dir;
+	s = load("Parameters:\n"
+		 "  Net: {Type: String, Default: net}\n"
+		 "Conditions:\n"
+		 "  IsOn: !Equals [1, 1]\n"
+		 "  IsOff: !Equals [1, 2]\n"
+		 "Resources:\n"
+		 "  B:\n"
+		 "    Type: AWS::S3::Bucket\n"
+		 "    Properties:\n"
+		 "      Tags:\n"
+		 "        - {Key: a, Value: !ImportValue {'Fn::Sub': '${Net}-a'}}\n"
+		 "        - {Key: b, Value: !If [IsOff, !ImportValue net-b, x]}\n"
+		 "        - {Key: c, Value: !If [IsOn, !ImportValue net-c, !ImportValue net-d]}\n"
+		 "        - {Key: m, Value: !ImportValue nobody-exports-this}\n"
+		 "  Off:\n"
+		 "    Type: AWS::S3::Bucket\n"
+		 "    Condition: IsOff\n"
+		 "    Properties: {Tags: [{Key: d, Value: !ImportValue net-d}]}\n"
+		 "Outputs:\n"
+		 "  O: {Value: !ImportValue keys-k}\n"
+		 "  Q: {Condition: IsOff, Value: !ImportValue net-d}\n",
+		 &o, &d);
+	CHECK(s != NULL);
+	CHECK_ERRORS(&d, "");
+	if (!s)
+		goto out;
+	CHECK_INT(cairn_stack_imports(s, &imp), 0);
+	CHECK_JSON(imp, "{\"keys-k\":\"keys\",\"net-a\":\"net\",\"net-c\":\"net\"}");
+	json_decref(imp);
+out:
+	cairn_stack_free(s);
+	cairn_diags_dispose(&d);
+	free(dir);
+}
+
 TEST(stack_names)
 {
 	cairn_diags d = CAIRN_DIAGS_INIT;
@@ -680,6 +738,7 @@ int main(void)
 	RUN(cycles_are_reported_once_each);
 	RUN(condition_cycles_are_reported);
 	RUN(import_value_reads_other_states);
+	RUN(imports_lists_what_the_stack_imports);
 	RUN(stack_names);
 	RUN(partitions_follow_the_region);
 	RUN(load_time_is_linear);

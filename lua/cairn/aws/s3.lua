@@ -773,6 +773,15 @@ function Bucket.create(ctx, props)
   -- owns (in us-east-1): look first, so cairn never takes over a bucket it
   -- did not make (CloudFormation refuses too)
   local hok, herr = pcall(aws.s3.HeadBucket, { Bucket = name })
+  if hok then
+    local t = get_optional("GetBucketTagging", name, "NoSuchTagSet")
+    local advice = P.retained_advice(ctx, t and t.TagSet, ("a bucket named %s"):format(name),
+      "give BucketName another value (or leave it out and cairn generates one)",
+      ("aws s3 rb s3://%s --force"):format(name))
+    if advice then
+      error(("CreateBucket (s3): BucketAlreadyExists: %s"):format(advice), 0)
+    end
+  end
   if hok or not P.not_found(herr, "NoSuchBucket", "NotFound") then
     local who = hok and "this account" or "another account"
     error(("CreateBucket (s3): BucketAlreadyExists: a bucket named %s already exists (in %s) "
