@@ -26,6 +26,7 @@
 #include "cairn/policy.h"
 #include "cairn/stack.h"
 #include "cli.h"
+#include "policyrun.h"
 #include "stackopts.h"
 
 enum { OPT_POLICIES = 1, OPT_FAIL_ON, OPT_FORMAT, OPT_OUTPUT, OPT_SHOW_PASSED, OPT_DOCUMENT };
@@ -128,11 +129,11 @@ int cli_cmd_check(int argc, char **argv)
 	cairn_policy_severity fail_on = CAIRN_SEVERITY_HIGH;
 	cairn_policy_format format = CAIRN_FORMAT_TEXT;
 	const char **files = NULL, **dirs = NULL, *output = NULL, *v;
-	size_t nfiles = 0, ndirs = 0, i, k;
+	size_t nfiles = 0, ndirs = 0, i;
 	int id, rc = 1, errors = 0, show_passed = 0, documents = 0;
 	size_t memory;
 	long long instructions;
-	char **extra = NULL; /* pack names of the --policies directories */
+	cli_policies pp = CLI_POLICIES_INIT; /* the --policies packs, each template's choice */
 	FILE *out = stdout;
 
 	cli_init(&p, argc, argv, "cairn check [options] FILE...", opts);
@@ -190,28 +191,8 @@ int cli_cmd_check(int argc, char **argv)
 
 	/* The built-in packs are always known (waivers may name any of their
 	 * controls); --policies directories are always run. */
-	if (cairn_policy_set_add_builtin(set, &d) < 0)
+	if (cli_policies_load(&pp, "check", set, 1, dirs, ndirs, &d) < 0)
 		errors = 1;
-	extra = cairn_xcalloc(ndirs + 1, sizeof(*extra));
-	for (i = 0; i < ndirs; i++) {
-		const char *base;
-		char *dir = cairn_xstrdup(dirs[i]);
-		size_t l = strlen(dir);
-		while (l > 1 && dir[l - 1] == '/')
-			dir[--l] = '\0';
-		base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		if (cairn_policy_set_has_pack(set, base)) {
-			cli_fail("check", "--policies %s: a pack named '%s' is already loaded (rename "
-					  "the directory)", dirs[i], base);
-			errors = 1;
-		} else if (cairn_policy_set_add_dir(set, dir, &d) < 0) {
-			if (d.nerrors == 0)
-				cli_fail("check", "--policies %s: %s", dirs[i], cairn_error_last());
-			errors = 1;
-		}
-		extra[i] = cairn_xstrdup(base);
-		free(dir);
-	}
 	if (errors) {
 		cairn_diags_print(&d, stderr);
 		fprintf(stderr, "cairn check: the policies have errors; nothing was checked\n");
@@ -222,11 +203,7 @@ int cli_cmd_check(int argc, char **argv)
 		cairn_stack *st = NULL;
 		json_t *doc = NULL;
 		cairn_policy_run_options ro;
-		char **packs = NULL;
-		size_t npacks = 0;
 		const cairn_template *t;
-		const char **sel = NULL;
-		size_t nsel = 0;
 		cairn_diags fd = CAIRN_DIAGS_INIT;
 
 		if (documents) {
@@ -248,7 +225,8 @@ int cli_cmd_check(int argc, char **argv)
 			continue;
 		}
 		t = cairn_stack_template(st);
-		if (cairn_policy_template_packs(set, t, &packs, &npacks, &fd) < 0)
+		memset(&ro, 0, sizeof(ro));
+		if (cli_policies_for_template(&pp, set, t, &ro, &fd) < 0)
 			errors = 1;
 		if (cairn_stack_document(st, &planned_env, &doc) < 0) {
 			cairn_diags_add(&fd, CAIRN_DIAG_ERROR, files[i], 0, 0, "%s",
@@ -256,24 +234,8 @@ int cli_cmd_check(int argc, char **argv)
 			cairn_policy_report_not_checked(&rep, files[i]);
 			errors = 1;
 		} else {
-			memset(&ro, 0, sizeof(ro));
 			ro.memory_limit = memory;
 			ro.instruction_limit = instructions;
-			ro.locate = cairn_policy_locate_template;
-			ro.locate_ud = (void *)t;
-			ro.stack_waivers = json_object_get(
-				json_object_get(json_object_get(cairn_template_root(t), "Metadata"),
-						"Cairn"),
-				"Waivers");
-			if (packs) {
-				sel = cairn_xcalloc(npacks + ndirs + 1, sizeof(*sel));
-				for (k = 0; k < npacks; k++)
-					sel[nsel++] = packs[k];
-				for (k = 0; k < ndirs; k++)
-					sel[nsel++] = extra[k];
-				ro.packs = sel;
-				ro.npacks = nsel;
-			}
 			if (cairn_policy_run(set, doc, &ro, &rep, &fd) < 0) {
 				if (fd.nerrors == 0)
 					cairn_diags_add(&fd, CAIRN_DIAG_ERROR, files[i], 0, 0, "%s",
@@ -284,10 +246,6 @@ int cli_cmd_check(int argc, char **argv)
 		cairn_policy_report_add_errors(&rep, &fd);
 		cairn_diags_print(&fd, stderr);
 		cairn_diags_dispose(&fd);
-		for (k = 0; k < npacks; k++)
-			free(packs[k]);
-		free(packs);
-		free(sel);
 		json_decref(doc);
 		cairn_stack_free(st);
 	}
@@ -334,10 +292,7 @@ done:
 	cairn_policy_set_free(set);
 	cairn_diags_dispose(&d);
 	cli_stackopts_dispose(&so);
-	if (extra)
-		for (i = 0; i < ndirs; i++)
-			free(extra[i]);
-	free(extra);
+	cli_policies_dispose(&pp);
 	free(files);
 	free(dirs);
 	return rc;
