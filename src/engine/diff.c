@@ -29,9 +29,12 @@
  * item's index (Policies[2].PolicyDocument). A change replaces the resource when its path
  * (keys only, "/"-separated) is, or is inside, or contains a create-only
  * path of the type (cairn_type_is_create_only); a change at an immutable
- * path (a KMS key's KeySpec) is flagged, and plan refuses it. Keys the last apply set and the template no longer
- * sets are removals (after = absent) when live still has a value, except
- * at create-only paths (see plan.h).
+ * path (a KMS key's KeySpec) is flagged, and plan refuses it. Keys the
+ * last apply set and the template no longer sets are removals (after =
+ * absent) when live still has a value, except at create-only paths (see
+ * plan.h); that holds inside the items of a list too: in an ordered list
+ * at the key's path (Rules[0].Key), in a set as a change of the whole set
+ * (its items paired by equality on the template's keys).
  *
  * The module owns nothing beyond the cairn_diff it appends to.
  */
@@ -729,6 +732,71 @@ static long lone_pair(const json_t *item, const json_t *d, const json_t *l, long
 	return di;
 }
 
+/* 1 when live item l still has a value (not empty) at a key that the
+ * last apply's item p set and the template's item d no longer sets, here
+ * or in the objects below. */
+static int object_lost_keys(const json_t *schema, const json_t *d, const json_t *l,
+			    const json_t *p)
+{
+	const json_t *props = json_object_get(schema, "properties"), *pv;
+	int is_map = kind_is(schema, "Map");
+	const char *key;
+
+	if (!json_is_object(d) || !json_is_object(l) || !json_is_object(p))
+		return 0;
+	json_object_foreach((json_t *)p, key, pv) {
+		const json_t *dv = json_object_get(d, key), *lv = json_object_get(l, key);
+		const json_t *sub = is_map ? json_object_get(schema, "value")
+					   : json_object_get(props, key);
+		if (!lv || json_is_null(lv) || is_empty_collection(lv))
+			continue;
+		if (!dv || json_is_null(dv))
+			return 1;
+		if (json_is_object(dv) && (!kind_of(sub) || kind_is(sub, "Object") ||
+					   kind_is(sub, "Map")) &&
+		    object_lost_keys(sub, dv, lv, pv))
+			return 1;
+	}
+	return 0;
+}
+
+/* For a set of objects that equals live on the keys the template sets
+ * (schema a List with "set"): 1 when an item has lost a key since the last
+ * apply (p) that live still has (KMSMasterKeyID taken out of an item).
+ * Items are paired by equality on the template item's keys. */
+static int set_lost_keys(const json_t *schema, const json_t *d, const json_t *l, const json_t *p)
+{
+	const json_t *item = json_object_get(schema, "item");
+	size_t i, j, nl = json_array_size(l), np = json_array_size(p);
+	char *lu, *pu;
+	int lost = 0;
+
+	if (!json_is_array(d) || !json_is_array(l) || !json_is_array(p) ||
+	    !json_is_true(json_object_get(schema, "set")))
+		return 0;
+	lu = cairn_xcalloc(nl + 1, 1);
+	pu = cairn_xcalloc(np + 1, 1);
+	for (i = 0; i < json_array_size(d) && !lost; i++) {
+		const json_t *di = json_array_get(d, i), *li = NULL, *pi = NULL;
+		if (!json_is_object(di))
+			continue;
+		for (j = 0; j < nl && !li; j++)
+			if (!lu[j] && cairn_diff_equal(item, di, json_array_get(l, j))) {
+				lu[j] = 1;
+				li = json_array_get(l, j);
+			}
+		for (j = 0; j < np && !pi; j++)
+			if (!pu[j] && cairn_diff_equal(item, di, json_array_get(p, j))) {
+				pu[j] = 1;
+				pi = json_array_get(p, j);
+			}
+		lost = object_lost_keys(item, di, li, pi);
+	}
+	free(lu);
+	free(pu);
+	return lost;
+}
+
 static void walk_value(walk *w, const json_t *schema, const json_t *d, const json_t *l,
 		       const json_t *p)
 {
@@ -750,24 +818,8 @@ static void walk_value(walk *w, const json_t *schema, const json_t *d, const jso
 		walk_object(w, schema, d, l, p);
 		return;
 	}
-	if (cairn_diff_equal(schema, d, l))
-		return;
-	if (l && json_is_array(d) && json_is_array(l) && json_array_size(d) == json_array_size(l) &&
-	    k && !strcmp(k, "List") && json_is_true(json_object_get(schema, "set")) &&
-	    json_is_object(json_array_get(d, 0)) && !has_unknown(d)) {
-		const json_t *item = json_object_get(schema, "item");
-		long li, di = lone_pair(item, d, l, &li);
-		if (di >= 0 && json_is_object(json_array_get(d, (size_t)di)) &&
-		    json_is_object(json_array_get(l, (size_t)li))) {
-			size_t plen = w->path.len;
-			cairn_buf_printf(&w->path, "[%ld]", di);
-			walk_value(w, item, json_array_get(d, (size_t)di),
-				   json_array_get(l, (size_t)li), NULL);
-			w->path.len = plen;
-			w->path.ptr[plen] = '\0';
-			return;
-		}
-	}
+	/* lists of objects in order are walked item by item, even when equal,
+	 * for the same reason */
 	if (l && json_is_array(d) && json_is_array(l) &&
 	    json_array_size(d) == json_array_size(l) && (!k || !strcmp(k, "List")) &&
 	    !json_is_true(json_object_get(schema, "set"))) {
@@ -786,6 +838,26 @@ static void walk_value(walk *w, const json_t *schema, const json_t *d, const jso
 				w->path.len = plen;
 				w->path.ptr[plen] = '\0';
 			}
+			return;
+		}
+	}
+	/* a set equal on what the template sets can still hold a value the
+	 * last apply set and the template no longer does: the whole set */
+	if (cairn_diff_equal(schema, d, l) && !set_lost_keys(schema, d, l, p))
+		return;
+	if (l && json_is_array(d) && json_is_array(l) && json_array_size(d) == json_array_size(l) &&
+	    k && !strcmp(k, "List") && json_is_true(json_object_get(schema, "set")) &&
+	    json_is_object(json_array_get(d, 0)) && !has_unknown(d)) {
+		const json_t *item = json_object_get(schema, "item");
+		long li, di = lone_pair(item, d, l, &li);
+		if (di >= 0 && json_is_object(json_array_get(d, (size_t)di)) &&
+		    json_is_object(json_array_get(l, (size_t)li))) {
+			size_t plen = w->path.len;
+			cairn_buf_printf(&w->path, "[%ld]", di);
+			walk_value(w, item, json_array_get(d, (size_t)di),
+				   json_array_get(l, (size_t)li), NULL);
+			w->path.len = plen;
+			w->path.ptr[plen] = '\0';
 			return;
 		}
 	}

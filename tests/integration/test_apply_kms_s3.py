@@ -185,6 +185,31 @@ class TestKmsS3(cairntest.CairnTestCase):
         r = self.cairn("plan", "-detailed-exitcode", "--destroy", t)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_a_key_removed_inside_a_list_item_is_removed_in_aws(self):
+        t = self.write("demo.yaml", template())
+        self.cairn_ok("apply", "--auto-approve", t)
+        bucket = self.output("BucketName")
+        s3 = self.boto("s3")
+
+        def default_rule():
+            rules = s3.get_bucket_encryption(Bucket=bucket)[
+                "ServerSideEncryptionConfiguration"]["Rules"]
+            return rules[0]["ApplyServerSideEncryptionByDefault"]
+
+        self.assertIn("KMSMasterKeyID", default_rule())
+        # the bucket then uses the account's aws/s3 key: a change, at its path
+        t = self.write("demo.yaml", template().replace(
+            "              KMSMasterKeyID: !GetAtt Key.Arn\n", ""))
+        r = self.cairn("plan", "-detailed-exitcode", "--no-policies", t)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("- BucketEncryption.ServerSideEncryptionConfiguration[0]."
+                      "ServerSideEncryptionByDefault.KMSMasterKeyID", r.stdout)
+        self.assertIn("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.", r.stdout)
+        self.cairn_ok("apply", "--auto-approve", t)
+        self.assertEqual(default_rule(), {"SSEAlgorithm": "aws:kms"})
+        r = self.cairn("plan", "-detailed-exitcode", t)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def test_out_of_band_changes_are_shown_and_put_right(self):
         t = self.write("demo.yaml", template())
         self.cairn_ok("apply", "--auto-approve", t)

@@ -296,6 +296,60 @@ TEST(removed_keys_are_changes_except_create_only)
 	json_decref(schema);
 }
 
+TEST(keys_removed_inside_list_items_are_changes)
+{
+	json_t *schema = J("{\"kind\": \"Object\", \"properties\": {"
+			   "\"Rules\": {\"kind\": \"List\", \"item\": {\"kind\": \"Object\", "
+			   "\"properties\": {\"Algo\": {\"kind\": \"String\"}, \"Key\": {\"kind\": "
+			   "\"String\"}}}}, "
+			   "\"Grants\": {\"kind\": \"List\", \"set\": true, \"item\": {\"kind\": "
+			   "\"Object\", \"properties\": {\"Who\": {\"kind\": \"String\"}, \"Until\": "
+			   "{\"kind\": \"String\"}}}}}}");
+	cairn_type t;
+	cairn_diff d = CAIRN_DIFF_INIT;
+	json_t *prior = J("{\"Rules\": [{\"Algo\": \"kms\", \"Key\": \"k1\"}], "
+			  "\"Grants\": [{\"Who\": \"a\"}, {\"Who\": \"b\", \"Until\": \"2027\"}]}");
+	json_t *live = J("{\"Rules\": [{\"Algo\": \"kms\", \"Key\": \"k1\"}], "
+			 "\"Grants\": [{\"Who\": \"b\", \"Until\": \"2027\"}, {\"Who\": \"a\"}]}");
+	json_t *desired = J("{\"Rules\": [{\"Algo\": \"kms\"}], "
+			    "\"Grants\": [{\"Who\": \"a\"}, {\"Who\": \"b\", \"Until\": \"2027\"}]}");
+
+	memset(&t, 0, sizeof(t));
+	t.name = "Test::Thing";
+	t.schema = schema;
+	/* in an ordered list: the key, at its path */
+	cairn_diff_properties(&d, &t, desired, live, prior);
+	CHECK_INT(d.n, 1);
+	if (d.n == 1) {
+		CHECK_STR(d.v[0].path, "Rules[0].Key");
+		CHECK(d.v[0].after == NULL);
+	}
+	cairn_diff_dispose(&d);
+	/* in a set (items in another order): the whole set */
+	json_object_set_new(desired, "Rules", J("[{\"Algo\": \"kms\", \"Key\": \"k1\"}]"));
+	json_object_set_new(desired, "Grants", J("[{\"Who\": \"a\"}, {\"Who\": \"b\"}]"));
+	cairn_diff_properties(&d, &t, desired, live, prior);
+	CHECK_INT(d.n, 1);
+	if (d.n == 1)
+		CHECK_STR(d.v[0].path, "Grants");
+	cairn_diff_dispose(&d);
+	/* once live no longer has it, nothing */
+	json_object_del(json_array_get(json_object_get(live, "Grants"), 0), "Until");
+	cairn_diff_properties(&d, &t, desired, live, prior);
+	CHECK_INT(d.n, 0);
+	cairn_diff_dispose(&d);
+	/* without a prior, only what the template sets is compared */
+	json_object_set_new(json_array_get(json_object_get(live, "Grants"), 0), "Until",
+			    json_string("2027"));
+	cairn_diff_properties(&d, &t, desired, live, NULL);
+	CHECK_INT(d.n, 0);
+	cairn_diff_dispose(&d);
+	json_decref(desired);
+	json_decref(live);
+	json_decref(prior);
+	json_decref(schema);
+}
+
 TEST(unknown_values_are_changes)
 {
 	json_t *schema = bucket_schema();
@@ -398,6 +452,7 @@ int main(void)
 	RUN(changes_have_paths_and_replacement);
 	RUN(a_set_of_objects_descends_into_the_one_changed_item);
 	RUN(removed_keys_are_changes_except_create_only);
+	RUN(keys_removed_inside_list_items_are_changes);
 	RUN(unknown_values_are_changes);
 	RUN(diff_all_lists_every_property);
 	RUN(canonical_tags_and_documents);
