@@ -99,6 +99,9 @@ int cairn_file_read(const char *path, char **out, size_t *len);
 int cairn_file_write_atomic(const char *path, const void *data, size_t len, int mode);
 /* mkdir -p. */
 int cairn_mkdir_p(const char *path, int mode);
+/* The directory part of path, allocated: "." when it has none, "/" for a
+ * file at the root ("a/b/c.json" -> "a/b"). */
+char *cairn_path_dir(const char *path);
 
 /* Hex SHA-256 of data (65 bytes incl. NUL in out). */
 void cairn_sha256_hex(const void *data, size_t len, char out[65]);

@@ -71,16 +71,6 @@ int cli_planrun_take(cli_planrun *r, int id, const char *val)
 	return 0;
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return cairn_xstrdup(".");
-	if (slash == path)
-		return cairn_xstrdup("/");
-	return cairn_xstrndup(path, (size_t)(slash - path));
-}
-
 static int open_aws(cli_planrun *r)
 {
 	cairn_aws_options ao;
@@ -205,7 +195,7 @@ int cli_planrun_open(cli_planrun *r, const char *file)
 		return -1;
 	if (open_aws(r) < 0)
 		return -1;
-	sdir = r->state_flag ? dir_of(r->state_flag) : cairn_xstrdup(".cairn");
+	sdir = r->state_flag ? cairn_path_dir(r->state_flag) : cairn_xstrdup(".cairn");
 	rc = load_stack(r, file, sdir);
 	free(sdir);
 	if (rc < 0)
@@ -243,7 +233,7 @@ int cli_planrun_open_saved(cli_planrun *r, const char *planfile)
 	r->so.opts.name = r->plan->stack;
 	r->so.opts.params = r->plan->parameters;
 	r->state_path = cairn_xstrdup(r->state_flag ? r->state_flag : r->plan->state_path);
-	sdir = dir_of(r->state_path);
+	sdir = cairn_path_dir(r->state_path);
 	rc = load_stack(r, r->plan->template_path, sdir);
 	free(sdir);
 	if (rc < 0)

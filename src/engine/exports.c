@@ -36,16 +36,6 @@
 #include "cairn/common.h"
 #include "cairn/engine.h"
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return cairn_xstrdup(".");
-	if (slash == path)
-		return cairn_xstrdup("/");
-	return cairn_xstrndup(path, (size_t)(slash - path));
-}
-
 /* { export name: [ {"stack", "state", "template"} ] } for the exports in
  * `exported` (export name -> output name) that another state in the
  * directory of own_path imports from stack `stack`. */
@@ -54,7 +44,7 @@ static json_t *find_importers(const char *own_path, const char *stack, const jso
 	static const char suffix[] = ".state.json";
 	json_t *out = json_object();
 	struct dirent **list = NULL;
-	char *dir = dir_of(own_path), *own_base;
+	char *dir = cairn_path_dir(own_path), *own_base;
 	const char *slash = strrchr(own_path, '/');
 	int n, k;
 

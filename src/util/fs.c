@@ -1,5 +1,5 @@
 /*
- * fs.c: whole-file reads, atomic writes, mkdir -p.
+ * fs.c: whole-file reads, atomic writes, mkdir -p, the directory of a path.
  *
  * cairn_file_write_atomic is how state and reports reach the disk: the
  * bytes go to a temporary file beside the target, which is fsynced and
@@ -120,4 +120,14 @@ int cairn_mkdir_p(const char *path, int mode)
 	}
 	free(p);
 	return rc;
+}
+
+char *cairn_path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return cairn_xstrdup(".");
+	if (slash == path)
+		return cairn_xstrdup("/");
+	return cairn_xstrndup(path, (size_t)(slash - path));
 }

@@ -72,6 +72,19 @@ TEST(diags_sort_and_print)
 	cairn_diags_dispose(&d);
 }
 
+TEST(path_dir_of_relative_absolute_and_bare_names)
+{
+	char *d;
+	CHECK_STR((d = cairn_path_dir("a/b/c.json")), "a/b");
+	free(d);
+	CHECK_STR((d = cairn_path_dir("c.json")), ".");
+	free(d);
+	CHECK_STR((d = cairn_path_dir("/c.json")), "/");
+	free(d);
+	CHECK_STR((d = cairn_path_dir(".cairn/x.state.json")), ".cairn");
+	free(d);
+}
+
 TEST(sha256_known_vector)
 {
 	char hex[65];
@@ -102,6 +115,7 @@ int main(void)
 	RUN(buf_grows_and_detaches);
 	RUN(atomic_write_replaces_and_sets_mode);
 	RUN(diags_sort_and_print);
+	RUN(path_dir_of_relative_absolute_and_bare_names);
 	RUN(sha256_known_vector);
 	RUN(embed_table_is_sorted);
 	return test_done();
