@@ -5,8 +5,9 @@ cairn tags, and remembers it in the state's "retained". Applying the
 stack again adopts that bucket back (same name, same physical id, updated
 in place to what the template says) instead of failing to create it.
 Without the record (a state from an older cairn), create fails with a
-message that says the bucket carries this stack's tags, why cairn does not
-take it over, and the commands to run. Checked with boto3.
+message that says the bucket (or IAM role or user) carries this stack's
+tags, why cairn does not take it over, and the commands to run. The same
+for an IAM role, adopted back or explained. Checked with boto3.
 """
 import json
 import os
@@ -127,6 +128,53 @@ class TestRetainedReadopt(cairntest.CairnTestCase):
         r = self.cairn("apply", "--auto-approve", self.put(stack("someone-elses"), "other"))
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("already exists (in this account) and cairn did not make it", r.stderr)
+
+    def test_a_retained_role_is_adopted_back_or_explained(self):
+        iam = self.boto("iam")
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}
+
+        def role_stack(description):
+            return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Runner": {
+                "Type": "AWS::IAM::Role", "DeletionPolicy": "Retain",
+                "Properties": {"RoleName": "keep-runner", "Description": description,
+                               "AssumeRolePolicyDocument": trust}}}}
+
+        path = self.put(role_stack("first"), "roles")
+        self.cairn_ok("apply", "--auto-approve", path)
+        role_id = iam.get_role(RoleName="keep-runner")["Role"]["RoleId"]
+        self.cairn_ok("destroy", "--auto-approve", path)
+        self.assertEqual(iam.get_role(RoleName="keep-runner")["Role"]["RoleId"], role_id)
+
+        # with the state's record: the same role, updated in place
+        path = self.put(role_stack("second"), "roles")
+        r = self.cairn_ok("apply", "--auto-approve", path)
+        self.assertIn("adopted back", r.stdout)
+        role = iam.get_role(RoleName="keep-runner")["Role"]
+        self.assertEqual((role["RoleId"], role["Description"]), (role_id, "second"))
+        self.assertEqual(self.state("roles")["resources"]["Runner"]["id"], "keep-runner")
+
+        # without it (an older cairn's state): what it is and what to do
+        self.cairn_ok("destroy", "--auto-approve", path)
+        st = self.state("roles")
+        del st["retained"]
+        with open(self.state_path("roles"), "w") as f:
+            json.dump(st, f)
+        r = self.cairn("apply", "--auto-approve", path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertNotIn("did not make it", r.stderr)
+        self.assertIn("a role named keep-runner already exists and carries this stack's tags "
+                      "(cairn:stack=roles, cairn:logical-id=Runner)", r.stderr)
+        self.assertIn("aws iam delete-role --role-name keep-runner", r.stderr)
+        self.assertEqual(iam.get_role(RoleName="keep-runner")["Role"]["RoleId"], role_id)
+        # a role of that name that is not this stack's: "did not make it"
+        iam.create_role(RoleName="not-ours", AssumeRolePolicyDocument=json.dumps(trust))
+        other = role_stack("x")
+        other["Resources"]["Runner"]["Properties"]["RoleName"] = "not-ours"
+        r = self.cairn("apply", "--auto-approve", self.put(other, "other"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("a role named not-ours already exists and cairn did not make it", r.stderr)
 
 
 if __name__ == "__main__":

@@ -149,9 +149,20 @@ local function arn(ctx, kind, path, name)
     kind, path or "/", name)
 end
 
--- The error raised when a name is taken by something cairn did not make.
-local function taken(err, what, prop, name)
+-- The error raised when a name is taken. tags (optional): a function
+-- returning the existing entity's tags, and delete: the commands that
+-- delete it; when the tags say it is this resource's, it is one this
+-- stack retained without a record in the state, and the message says so
+-- (P.retained_advice). Otherwise cairn did not make it.
+local function taken(ctx, err, what, prop, name, tags, delete)
   if P.is(err, "EntityAlreadyExists") then
+    local rename = ("give %s another value (or leave it out and cairn generates one)")
+      :format(prop)
+    local ok, t = false, nil
+    if tags then ok, t = pcall(tags) end
+    local advice = ok and P.retained_advice(ctx, t, ("%s named %s"):format(what, name), rename,
+      delete)
+    if advice then P.fail(err, advice) end
     P.fail(err, ("%s named %s already exists and cairn did not make it (or it is another "
       .. "resource's): give %s another value, or leave it out and cairn generates one")
       :format(what, name, prop))
@@ -315,7 +326,13 @@ function Role.create(ctx, props)
     PermissionsBoundary = props.PermissionsBoundary,
     Tags = P.tags_with(ctx, props.Tags),
   })
-  if not ok then taken(r, "a role", "RoleName", name) end
+  if not ok then
+    taken(ctx, r, "a role", "RoleName", name,
+      function() return pages("ListRoleTags", { RoleName = name }, "Tags") end,
+      ("aws iam delete-role --role-name %s, after removing its policies (aws iam "
+        .. "list-role-policies / list-attached-role-policies --role-name %s) and its instance "
+        .. "profiles"):format(name, name))
+  end
   -- the role exists and is tagged from here on; the rest is configuration,
   -- which an interrupted run completes by adopting the role and updating it
   settle(ctx, "the new role " .. name, "GetRole", { RoleName = name })
@@ -525,7 +542,7 @@ function ManagedPolicy.create(ctx, props)
     PolicyDocument = P.json(props.PolicyDocument),
     Tags = P.tags_with(ctx, nil),
   })
-  if not ok then taken(r, "a managed policy", "ManagedPolicyName", name) end
+  if not ok then taken(ctx, r, "a managed policy", "ManagedPolicyName", name) end
   local id = r.Policy.Arn
   attach_policy(ctx, id, props, nil)
   return id, policy_attrs(settle(ctx, "the new policy " .. name, "GetPolicy", { PolicyArn = id }).Policy)
@@ -797,7 +814,7 @@ function InstanceProfile.create(ctx, props)
     Path = props.Path,
     Tags = P.tags_with(ctx, nil),
   })
-  if not ok then taken(r, "an instance profile", "InstanceProfileName", name) end
+  if not ok then taken(ctx, r, "an instance profile", "InstanceProfileName", name) end
   sync_profile_roles(ctx, name, props.Roles)
   return name, { Arn = r.InstanceProfile.Arn }
 end
@@ -869,7 +886,7 @@ local Group = {
 function Group.create(ctx, props)
   local name = props.GroupName
   local ok, r = pcall(aws.iam.CreateGroup, { GroupName = name, Path = props.Path })
-  if not ok then taken(r, "a group", "GroupName", name) end
+  if not ok then taken(ctx, r, "a group", "GroupName", name) end
   settle(ctx, "the new group " .. name, "GetGroup", { GroupName = name })
   sync_inline(ctx, KINDS.Group, name, props.Policies, nil)
   sync_managed(ctx, KINDS.Group, name, props.ManagedPolicyArns, nil)
@@ -973,7 +990,13 @@ function User.create(ctx, props)
     PermissionsBoundary = props.PermissionsBoundary,
     Tags = P.tags_with(ctx, props.Tags),
   })
-  if not ok then taken(r, "a user", "UserName", name) end
+  if not ok then
+    taken(ctx, r, "a user", "UserName", name,
+      function() return pages("ListUserTags", { UserName = name }, "Tags") end,
+      ("aws iam delete-user --user-name %s, after removing its policies and groups (aws iam "
+        .. "list-user-policies / list-attached-user-policies / list-groups-for-user "
+        .. "--user-name %s)"):format(name, name))
+  end
   settle(ctx, "the new user " .. name, "GetUser", { UserName = name })
   sync_groups(ctx, name, props.Groups, nil)
   sync_inline(ctx, KINDS.User, name, props.Policies, nil)
